@@ -1,0 +1,82 @@
+/* chan.h - bounded multi-producer multi-consumer channels with Go's semantics. */
+#ifndef PL_RUNNER_CHAN_H
+#define PL_RUNNER_CHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/plugin.h"
+
+/*
+ * A channel carries messages from the node that writes it to the node that
+ * reads it, in FIFO order per sender.  The two ends are separate handle types
+ * so that a reader cannot even name close():
+ *
+ *   pl_chan_tx  send, close          (held by the producing node's workers)
+ *   pl_chan_rx  recv                 (held by the consuming node's workers)
+ *
+ * capacity 0 is a rendezvous: a send returns only once a receiver has taken
+ * the message, as with an unbuffered Go channel.
+ *
+ * close() is the producer's "no more messages": receivers still drain what is
+ * buffered, then get PL_ECLOSED.  abort() is the runner's emergency stop:
+ * every blocked or later send and receive returns PL_ECANCELED at once and the
+ * buffered messages are freed by destroy().  Both wake every blocked thread.
+ *
+ * All functions are thread-safe except create and destroy.
+ */
+
+typedef struct pl_chan pl_chan;
+typedef struct pl_chan_tx pl_chan_tx;
+typedef struct pl_chan_rx pl_chan_rx;
+
+/* Counters, read after the threads using the channel have been joined (or
+ * under no expectation of consistency while they run). */
+typedef struct pl_chan_stats {
+	uint64_t sent;     /* messages accepted by send */
+	uint64_t received; /* messages handed out by recv */
+	size_t high_water; /* most messages ever buffered at once */
+} pl_chan_stats;
+
+/* Creates a channel holding at most `capacity` messages (0: rendezvous).
+ * Returns 0, PL_EINVAL for a capacity over PL_CHAN_MAX_CAPACITY, PL_ENOMEM. */
+#define PL_CHAN_MAX_CAPACITY ((size_t)1 << 24)
+int pl_chan_create(size_t capacity, pl_chan **out);
+
+/* Frees the channel and every message still buffered in it.  No thread may
+ * use it any more.  NULL does nothing. */
+void pl_chan_destroy(pl_chan *c);
+
+/* The two ends; they live as long as the channel. */
+pl_chan_tx *pl_chan_sender(pl_chan *c);
+pl_chan_rx *pl_chan_receiver(pl_chan *c);
+
+/* Sends `msg`, blocking while the channel is full (or, for a rendezvous,
+ * until a receiver has taken it).  Returns 0; PL_ECLOSED if the channel was
+ * closed before the message was accepted; PL_ECANCELED if it was aborted.
+ * Ownership: on success the channel takes `msg`; on failure the caller keeps
+ * it.  A rendezvous send whose message was accepted into the channel but not
+ * yet taken when the channel is closed returns 0: receivers will drain it. */
+int pl_chan_send(pl_chan_tx *tx, pl_msg *msg);
+
+/* Receives the oldest message, blocking while the channel is empty and open.
+ * Returns 0 and stores it in *out; PL_ECLOSED once the channel is closed and
+ * drained (end of stream); PL_ECANCELED if it was aborted.
+ * Ownership: on success the caller owns *out; on failure *out is NULL. */
+int pl_chan_recv(pl_chan_rx *rx, pl_msg **out);
+
+/* Marks the end of the stream and wakes every blocked sender and receiver.
+ * Returns 0, or PL_ECLOSED if it was already closed (nothing else changes). */
+int pl_chan_close(pl_chan_tx *tx);
+
+/* Stops all traffic at once (see above).  Idempotent; may be called by any
+ * thread, reader or writer: it is the runner's, not a stage's. */
+void pl_chan_abort(pl_chan *c);
+
+/* A snapshot of the counters. */
+void pl_chan_get_stats(pl_chan *c, pl_chan_stats *out);
+
+/* The capacity given to pl_chan_create(). */
+size_t pl_chan_capacity(const pl_chan *c);
+
+#endif /* PL_RUNNER_CHAN_H */

@@ -1,0 +1,103 @@
+/* config.h - a pipeline config (format version 1) as decoded from YAML, with positions. */
+#ifndef PL_RUNNER_CONFIG_H
+#define PL_RUNNER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "pipeline/plugin.h"
+
+enum pl_node_type { PL_NODE_GENERATOR = 1, PL_NODE_FANOUT, PL_NODE_FANIN, PL_NODE_SINK };
+
+/* Limits that keep a config from asking for unbounded resources. */
+#define PL_MAX_NODES 10000
+#define PL_MAX_WORKERS 100000 /* per node */
+#define PL_MAX_BUFFER 16777216 /* messages per channel (PL_CHAN_MAX_CAPACITY) */
+#define PL_DEFAULT_BUFFER 64
+
+/* One `key: value` of a node's `params`, as written. */
+typedef struct pl_cfg_param {
+	char *key;
+	char *value; /* scalar text */
+	int quoted;
+	pl_pos key_pos, value_pos;
+} pl_cfg_param;
+
+/* A channel a node reads, as written. */
+typedef struct pl_cfg_ref {
+	char *name;
+	pl_pos pos;
+	int chan; /* index into pl_config.chans, or -1 when it names none */
+} pl_cfg_ref;
+
+typedef struct pl_cfg_node {
+	char *name;
+	pl_pos pos; /* the node's mapping */
+	pl_pos name_pos;
+	int type; /* enum pl_node_type, 0 when missing or unknown */
+	pl_pos type_pos;
+	char *stage; /* NULL: none given */
+	pl_pos stage_pos;
+	int64_t workers; /* 1 unless given */
+	int has_workers;
+	pl_pos workers_pos;
+	pl_cfg_ref *inputs; /* `input` (one) or `inputs` (a list) */
+	size_t n_inputs;
+	int inputs_is_list; /* written as `inputs:` */
+	pl_pos inputs_pos;
+	pl_cfg_ref output; /* output.name NULL: none */
+	pl_cfg_param *params;
+	size_t n_params;
+	pl_pos params_pos;
+	int has_params;
+
+	/* Filled by pl_graph_check(): */
+	const pl_stage *stage_desc; /* NULL for fan-in */
+	pl_params *param_values;    /* NULL for fan-in */
+} pl_cfg_node;
+
+typedef struct pl_cfg_chan {
+	char *name;
+	pl_pos pos;      /* where it is first named */
+	int64_t buffer;  /* resolved capacity */
+	int declared;    /* listed under `channels:` */
+	pl_pos decl_pos; /* the `channels:` key */
+	int has_buffer;
+	pl_pos buffer_pos;
+	int producer; /* node index or -1; filled by pl_graph_check() */
+	int consumer; /* node index or -1; filled by pl_graph_check() */
+} pl_cfg_chan;
+
+typedef struct pl_config {
+	char *file; /* as named in diagnostics */
+	int64_t version;
+	char *name;
+	char *description;
+	int64_t default_buffer;
+	pl_cfg_node *nodes;
+	size_t n_nodes;
+	pl_cfg_chan *chans;
+	size_t n_chans;
+} pl_config;
+
+/* Decodes the config in `len` bytes of `text`, reporting every problem of
+ * form (syntax, unknown keys, wrong types, missing keys) to `d`.  `file`
+ * names it in diagnostics.  Returns 0 with *out set when `d` got no error;
+ * PL_EINVAL when it did (then *out is NULL); PL_ENOMEM.
+ * Ownership: the caller owns *out and frees it with pl_config_free(). */
+int pl_config_parse(const char *file, const char *text, size_t len, pl_config **out, pl_diags *d);
+
+/* pl_config_parse() on the contents of the file `path` ("-": stdin). */
+int pl_config_load(const char *path, pl_config **out, pl_diags *d);
+
+/* Frees a config and everything it holds; NULL does nothing. */
+void pl_config_free(pl_config *cfg);
+
+/* "generator", "fan-out", "fan-in", "sink". */
+const char *pl_node_type_name(int type);
+
+/* The index of the channel named `name`, or -1. */
+int pl_config_find_chan(const pl_config *cfg, const char *name);
+
+#endif /* PL_RUNNER_CONFIG_H */

@@ -1,0 +1,57 @@
+/* diag.h - user-facing diagnostics about a config: file:line:column, severity, message. */
+#ifndef PL_RUNNER_DIAG_H
+#define PL_RUNNER_DIAG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* A position in a file, both 1-based; line 0 means "the whole file". */
+typedef struct pl_pos {
+	unsigned line;
+	unsigned col;
+} pl_pos;
+
+enum pl_severity { PL_SEV_ERROR = 0, PL_SEV_WARNING = 1, PL_SEV_NOTE = 2 };
+
+typedef struct pl_diag {
+	char *file; /* a copy */
+	pl_pos pos;
+	int severity;
+	char *message;
+} pl_diag;
+
+/* Diagnostics collect here; at most PL_DIAG_MAX are kept, the rest counted. */
+#define PL_DIAG_MAX 100
+typedef struct pl_diags {
+	pl_diag *items;
+	size_t n;
+	size_t cap;
+	size_t errors;   /* all errors reported, kept or not */
+	size_t warnings; /* all warnings reported, kept or not */
+	size_t dropped;  /* reported beyond PL_DIAG_MAX */
+} pl_diags;
+
+/* An empty list (all zero is empty too). */
+void pl_diags_init(pl_diags *d);
+
+/* Frees every message; the list becomes empty.  NULL does nothing. */
+void pl_diags_clear(pl_diags *d);
+
+/* Adds one diagnostic (copying `file`).  Out of memory keeps the count and
+ * drops the text (the caller still sees errors > 0). */
+void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 5, 6)))
+#endif
+	;
+
+/* Prints every diagnostic in file order, GCC style:
+ *   file.yaml:12:7: error: message
+ * followed by a count of the ones over the cap. */
+void pl_diags_print(pl_diags *d, FILE *out);
+
+/* The closest of `n` candidates to `word` by edit distance, or NULL when
+ * none is close enough to be a plausible typo. */
+const char *pl_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif /* PL_RUNNER_DIAG_H */

@@ -1,0 +1,335 @@
+/* graph.c - checking a config's stages, parameters and graph rules before any thread starts. */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+
+#define ERR(cfg, d, pos, ...) pl_diag_add((d), PL_SEV_ERROR, (cfg)->file, (pos), __VA_ARGS__)
+#define WARN(cfg, d, pos, ...) pl_diag_add((d), PL_SEV_WARNING, (cfg)->file, (pos), __VA_ARGS__)
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case PL_STAGE_GENERATOR:
+		return "generator";
+	case PL_STAGE_TRANSFORM:
+		return "transform";
+	case PL_STAGE_SINK:
+		return "sink";
+	default:
+		return "unknown";
+	}
+}
+
+/* The stage kind a node type runs; 0 for fan-in, which runs none. */
+static uint32_t kind_for_type(int type)
+{
+	switch (type) {
+	case PL_NODE_GENERATOR:
+		return PL_STAGE_GENERATOR;
+	case PL_NODE_FANOUT:
+		return PL_STAGE_TRANSFORM;
+	case PL_NODE_SINK:
+		return PL_STAGE_SINK;
+	default:
+		return 0;
+	}
+}
+
+/* Lists the registered stages of `kind` into buf, comma-separated. */
+static const char *stages_of_kind(const pl_registry *reg, uint32_t kind, char *buf, size_t len)
+{
+	size_t n, used = 0;
+	const char *const *names = pl_registry_names(reg, &n);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		if (pl_registry_find(reg, names[i])->kind != kind)
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", names[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+/* The keys each node type may and must have. */
+static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
+{
+	const char *name = n->name ? n->name : "?";
+	const char *type = pl_node_type_name(n->type);
+	if (n->type == PL_NODE_FANIN) {
+		if (n->stage != NULL)
+			ERR(cfg, d, n->stage_pos,
+			    "fan-in node '%s' runs no stage, it only merges its inputs; remove 'stage' (put a fan-out after it to transform)",
+			    name);
+		if (n->has_params)
+			ERR(cfg, d, n->params_pos, "fan-in node '%s' runs no stage, so it takes no 'params'",
+			    name);
+		if (n->has_workers)
+			ERR(cfg, d, n->workers_pos,
+			    "fan-in node '%s' has one forwarding thread per input; remove 'workers'", name);
+		if (n->n_inputs > 0 && !n->inputs_is_list)
+			ERR(cfg, d, n->inputs_pos,
+			    "fan-in node '%s' merges two or more channels: write 'inputs: [a, b]'", name);
+		else if (n->inputs_is_list && n->n_inputs < 2)
+			ERR(cfg, d, n->inputs_pos,
+			    "fan-in node '%s' has %zu input%s; it merges two or more channels (connect a single channel directly)",
+			    name, n->n_inputs, n->n_inputs == 1 ? "" : "s");
+		else if (n->n_inputs == 0 && !n->inputs_is_list)
+			ERR(cfg, d, n->pos, "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
+	} else {
+		if (n->stage == NULL)
+			ERR(cfg, d, n->pos, "%s node '%s' needs a 'stage'", type, name);
+		if (n->type == PL_NODE_GENERATOR) {
+			if (n->n_inputs > 0 || n->inputs_is_list)
+				ERR(cfg, d, n->inputs_pos,
+				    "generator node '%s' reads no channel; remove its input (use a fan-out to transform a channel)",
+				    name);
+			if (n->has_workers && n->workers != 1)
+				ERR(cfg, d, n->workers_pos,
+				    "generator node '%s' has exactly one worker; put a fan-out with 'workers: %lld' after it to run work in parallel",
+				    name, (long long)n->workers);
+		} else if (n->inputs_is_list) {
+			ERR(cfg, d, n->inputs_pos,
+			    "%s node '%s' reads one channel: write 'input: NAME' (merge several with a fan-in node first)",
+			    type, name);
+		} else if (n->n_inputs == 0) {
+			ERR(cfg, d, n->pos, "%s node '%s' needs an 'input' channel", type, name);
+		}
+	}
+	if (n->type == PL_NODE_SINK) {
+		if (n->output.name != NULL)
+			ERR(cfg, d, n->output.pos,
+			    "sink node '%s' writes no channel; remove 'output' (or make it a fan-out)", name);
+	} else if (n->output.name == NULL) {
+		ERR(cfg, d, n->pos, "%s node '%s' needs an 'output' channel", type, name);
+	}
+}
+
+/* Looks the stage up, checks its kind and worker limit, builds its params. */
+static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, pl_diags *d)
+{
+	const char *name = n->name ? n->name : "?";
+	uint32_t want = kind_for_type(n->type);
+	char list[512];
+	if (n->stage == NULL || want == 0)
+		return 0;
+	const pl_stage *st = pl_registry_find(reg, n->stage);
+	if (st == NULL) {
+		size_t count;
+		const char *const *names = pl_registry_names(reg, &count);
+		const char *hint = pl_suggest(n->stage, names, count);
+		if (hint != NULL)
+			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; did you mean '%s'?", n->stage, hint);
+		else
+			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; the %s stages are: %s", n->stage,
+			    kind_name(want), stages_of_kind(reg, want, list, sizeof(list)));
+		return 0;
+	}
+	if (st->kind != want) {
+		ERR(cfg, d, n->stage_pos,
+		    "stage '%s' is a %s, but %s node '%s' runs a %s stage: %s", st->name,
+		    kind_name(st->kind), pl_node_type_name(n->type), name, kind_name(want),
+		    stages_of_kind(reg, want, list, sizeof(list)));
+		return 0;
+	}
+	if (st->max_workers > 0 && n->workers > (int64_t)st->max_workers)
+		ERR(cfg, d, n->workers_pos,
+		    "stage '%s' runs on at most %u worker%s, but node '%s' asks for %lld", st->name,
+		    st->max_workers, st->max_workers == 1 ? "" : "s", name, (long long)n->workers);
+	n->stage_desc = st;
+	char err[256] = "";
+	int rc = pl_params_create(st, &n->param_values, err, sizeof(err));
+	if (rc == PL_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		ERR(cfg, d, n->stage_pos, "stage '%s' is malformed: %s", st->name, err);
+		return 0;
+	}
+	for (size_t i = 0; i < n->n_params; i++) {
+		pl_cfg_param *p = &n->params[i];
+		err[0] = '\0';
+		rc = pl_params_set(n->param_values, p->key, p->value, p->quoted, err, sizeof(err));
+		if (rc == PL_ENOMEM)
+			return rc;
+		if (rc == PL_ENOENT) {
+			const char *names[64];
+			uint32_t k = 0;
+			for (; k < st->n_params && k < 64; k++)
+				names[k] = st->params[k].name;
+			const char *hint = pl_suggest(p->key, names, k);
+			if (hint != NULL)
+				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'; did you mean '%s'?",
+				    st->name, p->key, hint);
+			else if (st->n_params == 0)
+				ERR(cfg, d, p->key_pos, "stage '%s' takes no parameters; remove '%s'",
+				    st->name, p->key);
+			else
+				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'", st->name, p->key);
+		} else if (rc != 0) {
+			ERR(cfg, d, p->value_pos, "parameter '%s' of stage '%s': %s", p->key, st->name, err);
+		}
+	}
+	const char *missing = pl_params_missing(n->param_values);
+	if (missing != NULL)
+		ERR(cfg, d, n->has_params ? n->params_pos : n->pos,
+		    "stage '%s' of node '%s' needs the parameter '%s'", st->name, name, missing);
+	return 0;
+}
+
+static void check_names(pl_config *cfg, pl_diags *d)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		if (cfg->nodes[i].name == NULL)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (cfg->nodes[j].name != NULL &&
+			    strcmp(cfg->nodes[i].name, cfg->nodes[j].name) == 0) {
+				ERR(cfg, d, cfg->nodes[i].name_pos,
+				    "node name '%s' is already used on line %u; node names must be unique",
+				    cfg->nodes[i].name, cfg->nodes[j].name_pos.line);
+				break;
+			}
+	}
+}
+
+static const char *node_name(const pl_config *cfg, int i)
+{
+	return cfg->nodes[i].name ? cfg->nodes[i].name : "?";
+}
+
+/* Exactly one producer and one consumer per channel. */
+static void check_channels(pl_config *cfg, pl_diags *d)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		pl_cfg_node *n = &cfg->nodes[i];
+		int c = n->output.chan;
+		if (c < 0)
+			continue;
+		pl_cfg_chan *ch = &cfg->chans[c];
+		if (ch->producer >= 0) {
+			ERR(cfg, d, n->output.pos,
+			    "channel '%s' has two producers, '%s' (line %u) and '%s' (line %u); merge them with a fan-in node",
+			    ch->name, node_name(cfg, ch->producer), cfg->nodes[ch->producer].output.pos.line,
+			    node_name(cfg, (int)i), n->output.pos.line);
+			continue;
+		}
+		ch->producer = (int)i;
+	}
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		pl_cfg_node *n = &cfg->nodes[i];
+		for (size_t j = 0; j < n->n_inputs; j++) {
+			pl_cfg_ref *in = &n->inputs[j];
+			if (in->chan < 0) {
+				const char *names[64];
+				size_t k = 0;
+				for (; k < cfg->n_chans && k < 64; k++)
+					names[k] = cfg->chans[k].name;
+				const char *hint = pl_suggest(in->name, names, k);
+				ERR(cfg, d, in->pos,
+				    "node '%s' reads channel '%s', which no node writes (no 'output: %s')%s%s%s",
+				    node_name(cfg, (int)i), in->name, in->name, hint ? "; did you mean '" : "",
+				    hint ? hint : "", hint ? "'?" : "");
+				continue;
+			}
+			pl_cfg_chan *ch = &cfg->chans[in->chan];
+			if (ch->consumer == (int)i) {
+				ERR(cfg, d, in->pos, "fan-in node '%s' lists channel '%s' twice",
+				    node_name(cfg, (int)i), ch->name);
+				continue;
+			}
+			if (ch->consumer >= 0) {
+				const pl_cfg_node *first = &cfg->nodes[ch->consumer];
+				unsigned line = first->inputs[0].pos.line;
+				for (size_t k = 0; k < first->n_inputs; k++)
+					if (first->inputs[k].chan == in->chan)
+						line = first->inputs[k].pos.line;
+				ERR(cfg, d, in->pos,
+				    "channel '%s' has two consumers, '%s' (line %u) and '%s' (line %u); each message goes to one reader only: "
+				    "use one fan-out node with 'workers: N' to share the work, or give each reader its own channel",
+				    ch->name, node_name(cfg, ch->consumer), line, node_name(cfg, (int)i),
+				    in->pos.line);
+				continue;
+			}
+			ch->consumer = (int)i;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_chans; i++) {
+		pl_cfg_chan *ch = &cfg->chans[i];
+		if (ch->producer < 0 && ch->consumer >= 0)
+			ERR(cfg, d, ch->decl_pos,
+			    "channel '%s' has no producer: no node has 'output: %s', so it would never close and '%s' would wait forever",
+			    ch->name, ch->name, node_name(cfg, ch->consumer));
+		else if (ch->producer < 0)
+			WARN(cfg, d, ch->decl_pos,
+			     "channel '%s' is declared under 'channels' but no node writes or reads it; remove it",
+			     ch->name);
+		else if (ch->consumer < 0)
+			ERR(cfg, d, cfg->nodes[ch->producer].output.pos,
+			    "channel '%s' written by '%s' has no consumer; '%s' would block forever once its buffer is full: "
+			    "add a node with 'input: %s' (a 'null' sink discards)",
+			    ch->name, node_name(cfg, ch->producer), node_name(cfg, ch->producer), ch->name);
+	}
+}
+
+/* Each node has at most one successor (the consumer of its output), so a
+ * cycle is found by walking successors and meeting the current walk. */
+static int check_cycles(pl_config *cfg, pl_diags *d)
+{
+	size_t n = cfg->n_nodes;
+	unsigned char *state = calloc(n ? n : 1, 1); /* 0 new, 1 on this walk, 2 done */
+	if (state == NULL)
+		return PL_ENOMEM;
+	for (size_t start = 0; start < n; start++) {
+		int i = (int)start;
+		while (i >= 0 && state[i] == 0) {
+			state[i] = 1;
+			int c = cfg->nodes[i].output.chan;
+			i = c >= 0 ? cfg->chans[c].consumer : -1;
+		}
+		if (i >= 0 && state[i] == 1) {
+			/* i is on a cycle: spell it out. */
+			char path[512];
+			size_t used = 0;
+			int j = i;
+			do {
+				int w = snprintf(path + used, sizeof(path) - used, "%s -> ", node_name(cfg, j));
+				if (w < 0 || (size_t)w >= sizeof(path) - used)
+					break;
+				used += (size_t)w;
+				j = cfg->chans[cfg->nodes[j].output.chan].consumer;
+			} while (j != i);
+			snprintf(path + used, sizeof(path) - used, "%s", node_name(cfg, i));
+			ERR(cfg, d, cfg->nodes[i].pos,
+			    "the nodes form a cycle (%s); messages must flow from generators to sinks", path);
+		}
+		for (int k = (int)start; k >= 0 && state[k] == 1;) {
+			state[k] = 2;
+			int c = cfg->nodes[k].output.chan;
+			k = c >= 0 ? cfg->chans[c].consumer : -1;
+		}
+	}
+	free(state);
+	return 0;
+}
+
+int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
+{
+	size_t errors_before = d->errors;
+	check_names(cfg, d);
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		pl_cfg_node *n = &cfg->nodes[i];
+		if (n->type == 0)
+			continue;
+		check_shape(cfg, n, d);
+		if (check_stage(cfg, n, reg, d) == PL_ENOMEM)
+			return PL_ENOMEM;
+	}
+	check_channels(cfg, d);
+	if (check_cycles(cfg, d) == PL_ENOMEM)
+		return PL_ENOMEM;
+	return d->errors > errors_before ? PL_EINVAL : 0;
+}

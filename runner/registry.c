@@ -1,0 +1,58 @@
+/* registry.c - the stages a pipeline may name, looked up by name. */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+
+struct pl_registry {
+	const pl_stage **stages;
+	const char **names;
+	size_t n;
+};
+
+int pl_registry_create(pl_registry **out)
+{
+	*out = NULL;
+	pl_registry *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return PL_ENOMEM;
+	size_t n = pl_builtin_stage_count;
+	r->stages = calloc(n, sizeof(*r->stages));
+	r->names = calloc(n, sizeof(*r->names));
+	if (r->stages == NULL || r->names == NULL) {
+		pl_registry_destroy(r);
+		return PL_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->stages[i] = pl_builtin_stages[i];
+		r->names[i] = pl_builtin_stages[i]->name;
+	}
+	r->n = n;
+	*out = r;
+	return 0;
+}
+
+void pl_registry_destroy(pl_registry *r)
+{
+	if (r == NULL)
+		return;
+	free(r->stages);
+	free(r->names);
+	free(r);
+}
+
+const pl_stage *pl_registry_find(const pl_registry *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return r->stages[i];
+	return NULL;
+}
+
+const char *const *pl_registry_names(const pl_registry *r, size_t *count)
+{
+	*count = r->n;
+	return r->names;
+}

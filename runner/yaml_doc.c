@@ -1,0 +1,150 @@
+/* yaml_doc.c - loading one YAML document with libyaml, keeping every node's line and column. */
+#include "yaml_doc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+
+pl_pos pl_yaml_pos(const yaml_node_t *n)
+{
+	return (pl_pos){ (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1 };
+}
+
+int pl_yaml_is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *s = (const char *)n->data.scalar.value;
+	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}
+
+const char *pl_yaml_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_SCALAR_NODE:
+		return pl_yaml_is_null(n) ? "nothing (null)" : "a scalar";
+	default:
+		return "nothing";
+	}
+}
+
+static void syntax_error(const char *file, const yaml_parser_t *p, pl_diags *d)
+{
+	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
+	const char *problem = p->problem ? p->problem : "unknown problem";
+	if (p->context != NULL)
+		pl_diag_add(d, PL_SEV_ERROR, file, pos,
+			    "YAML syntax error: %s %s (line %u); check indentation and quoting", p->context,
+			    problem, (unsigned)p->context_mark.line + 1);
+	else
+		pl_diag_add(d, PL_SEV_ERROR, file, pos,
+			    "YAML syntax error: %s; check indentation and quoting", problem);
+}
+
+int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc,
+		  pl_diags *d)
+{
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return PL_ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = 0;
+	if (!yaml_parser_load(&parser, doc)) {
+		rc = parser.error == YAML_MEMORY_ERROR ? PL_ENOMEM : PL_EINVAL;
+		if (rc == PL_EINVAL)
+			syntax_error(file, &parser, d);
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	if (yaml_document_get_root_node(doc) == NULL) {
+		pl_diag_add(d, PL_SEV_ERROR, file, (pl_pos){ 0, 0 },
+			    "the file is empty; a config needs at least 'version: 1' and 'nodes:'");
+		rc = PL_EINVAL;
+	} else {
+		yaml_document_t next;
+		if (!yaml_parser_load(&parser, &next)) {
+			rc = parser.error == YAML_MEMORY_ERROR ? PL_ENOMEM : PL_EINVAL;
+			if (rc == PL_EINVAL)
+				syntax_error(file, &parser, d);
+		} else {
+			yaml_node_t *root = yaml_document_get_root_node(&next);
+			if (root != NULL) {
+				pl_diag_add(d, PL_SEV_ERROR, file, pl_yaml_pos(root),
+					    "a second YAML document; a config file holds exactly one (remove the '---' separator)");
+				rc = PL_EINVAL;
+			}
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_parser_delete(&parser);
+	if (rc != 0)
+		yaml_document_delete(doc);
+	return rc;
+}
+
+int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
+{
+	*text = NULL;
+	*len = 0;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 }, "cannot open the file: %s",
+			    strerror(errno));
+		return PL_EIO;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	int rc = buf == NULL ? PL_ENOMEM : 0;
+	while (rc == 0) {
+		if (n + 1 >= cap) {
+			if (cap > PL_YAML_MAX_BYTES) {
+				pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+					    "the file is larger than %zu bytes, the most a config may have",
+					    PL_YAML_MAX_BYTES);
+				rc = PL_ERANGE;
+				break;
+			}
+			char *bigger = realloc(buf, cap * 2);
+			if (bigger == NULL) {
+				rc = PL_ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+					    "cannot read the file: %s", strerror(errno));
+				rc = PL_EIO;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc == 0 && n > PL_YAML_MAX_BYTES) {
+		pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+			    "the file is larger than %zu bytes, the most a config may have",
+			    PL_YAML_MAX_BYTES);
+		rc = PL_ERANGE;
+	}
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}

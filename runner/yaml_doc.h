@@ -1,0 +1,35 @@
+/* yaml_doc.h - loading one YAML document with libyaml, keeping every node's line and column. */
+#ifndef PL_RUNNER_YAML_DOC_H
+#define PL_RUNNER_YAML_DOC_H
+
+#include <stddef.h>
+#include <yaml.h>
+
+#include "diag.h"
+
+/* Largest config file read, in bytes. */
+#define PL_YAML_MAX_BYTES ((size_t)4 << 20)
+
+/* Parses `len` bytes of `text` as exactly one YAML document into `doc`.
+ * Returns 0; otherwise adds an error at the offending position (syntax
+ * errors, an empty file, several documents) to `d` and returns PL_EINVAL,
+ * or PL_ENOMEM.  On success the caller must yaml_document_delete(doc).
+ * `file` names the text in diagnostics and must outlive `d`. */
+int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc,
+		  pl_diags *d);
+
+/* Reads `path` (at most PL_YAML_MAX_BYTES) into a NUL-terminated buffer.
+ * Returns 0 and the buffer (caller frees) or adds an error to `d` and returns
+ * PL_EIO, PL_ERANGE (too large) or PL_ENOMEM. */
+int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d);
+
+/* The 1-based position of a node. */
+pl_pos pl_yaml_pos(const yaml_node_t *n);
+
+/* Nonzero for a plain scalar that YAML reads as null: "", "~", "null". */
+int pl_yaml_is_null(const yaml_node_t *n);
+
+/* "a mapping", "a sequence", "a string", "null": for "expected X, got Y". */
+const char *pl_yaml_kind(const yaml_node_t *n);
+
+#endif /* PL_RUNNER_YAML_DOC_H */
