@@ -136,9 +136,21 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 		pthread_cond_signal(&c->not_empty);
 	if (c->capacity == 0) {
 		/* The message is the channel's now; wait for its pick-up, or
-		 * for close/abort, after which destroy() or a drain owns it. */
+		 * for close, after which a drain owns it. */
 		while (c->received < ticket && !c->closed && !c->aborted)
 			pthread_cond_wait(&c->taken, &c->mu);
+		if (c->received < ticket && c->aborted) {
+			/* Aborted before pick-up: like every blocked send, fail
+			 * with PL_ECANCELED, so hand the message back.  It is
+			 * still the only one in the ring: nobody can send past
+			 * it until it is taken. */
+			assert(c->count == 1 && c->ring[c->head] == msg);
+			c->ring[c->head] = NULL;
+			c->count = 0;
+			c->sent--;
+			pthread_mutex_unlock(&c->mu);
+			return PL_ECANCELED;
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 	return 0;

@@ -156,7 +156,7 @@ static int cmd_run(int argc, char **argv)
 		code = PL_EXIT_FAILURE;
 	if (!quiet) {
 		fprintf(stderr, "pipeline: %s '%s' in %.3f s\n", rc == 0 ? "finished" : "stopped",
-			cfg->name ? cfg->name : file, secs);
+			cfg->name ? cfg->name : cfg->file, secs);
 		pl_engine_print_summary(e, stderr);
 	}
 	pl_engine_destroy(e);

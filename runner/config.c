@@ -63,10 +63,13 @@ static int expect_mapping(struct decoder *dec, const yaml_node_t *n, const char 
 	return 0;
 }
 
-/* A string value: any non-null scalar. */
+/* A string value: any scalar but an empty one.  A plain `null` is taken as
+ * the word "null" (it names the null sink), only "" and "~" are nothing. */
 static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key, char **out)
 {
-	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
+	if (n->type != YAML_SCALAR_NODE ||
+	    (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	     (scalar(n)[0] == '\0' || strcmp(scalar(n), "~") == 0))) {
 		ERR(dec, pl_yaml_pos(n), "'%s' must be a string, got %s", key, pl_yaml_kind(n));
 		return 0;
 	}
@@ -521,7 +524,7 @@ int pl_config_load(const char *path, pl_config **out, pl_diags *d)
 	int rc = pl_yaml_read_file(path, &text, &len, d);
 	if (rc != 0)
 		return rc;
-	rc = pl_config_parse(path, text, len, out, d);
+	rc = pl_config_parse(strcmp(path, "-") == 0 ? "<stdin>" : path, text, len, out, d);
 	free(text);
 	return rc;
 }

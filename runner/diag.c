@@ -87,7 +87,7 @@ static const char *severity_name(int severity)
 	}
 }
 
-void pl_diags_print(pl_diags *d, FILE *out)
+void pl_diags_sort(pl_diags *d)
 {
 	/* Insertion sort keeps equal positions in the order they were found
 	 * (qsort is not stable) and the list is at most PL_DIAG_MAX long. */
@@ -100,6 +100,11 @@ void pl_diags_print(pl_diags *d, FILE *out)
 		}
 		d->items[j] = key;
 	}
+}
+
+void pl_diags_print(pl_diags *d, FILE *out)
+{
+	pl_diags_sort(d);
 	for (size_t i = 0; i < d->n; i++) {
 		const pl_diag *g = &d->items[i];
 		if (g->pos.line > 0)

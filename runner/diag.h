@@ -45,6 +45,10 @@ void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const 
 #endif
 	;
 
+/* Orders the kept diagnostics by file, line and column; equal positions
+ * keep the order they were reported in. */
+void pl_diags_sort(pl_diags *d);
+
 /* Prints every diagnostic in file order, GCC style:
  *   file.yaml:12:7: error: message
  * followed by a count of the ones over the cap. */

@@ -51,7 +51,7 @@ void pl_engine_destroy(pl_engine *e);
 
 /* Per-node totals, valid after pl_engine_run() returned. */
 typedef struct pl_node_stats {
-	const char *name;
+	const char *name; /* borrowed from the config */
 	unsigned long long in, out, in_bytes, out_bytes;
 	double seconds;
 	int failed;

@@ -149,12 +149,14 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 		ERR(cfg, d, n->stage_pos, "stage '%s' is malformed: %s", st->name, err);
 		return 0;
 	}
+	int bad = 0;
 	for (size_t i = 0; i < n->n_params; i++) {
 		pl_cfg_param *p = &n->params[i];
 		err[0] = '\0';
 		rc = pl_params_set(n->param_values, p->key, p->value, p->quoted, err, sizeof(err));
 		if (rc == PL_ENOMEM)
 			return rc;
+		bad += rc != 0;
 		if (rc == PL_ENOENT) {
 			const char *names[64];
 			uint32_t k = 0;
@@ -173,7 +175,8 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 			ERR(cfg, d, p->value_pos, "parameter '%s' of stage '%s': %s", p->key, st->name, err);
 		}
 	}
-	const char *missing = pl_params_missing(n->param_values);
+	/* A required parameter given with a bad value was reported already. */
+	const char *missing = bad ? NULL : pl_params_missing(n->param_values);
 	if (missing != NULL)
 		ERR(cfg, d, n->has_params ? n->params_pos : n->pos,
 		    "stage '%s' of node '%s' needs the parameter '%s'", st->name, name, missing);

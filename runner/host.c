@@ -43,6 +43,10 @@ static int host_stopping(pl_worker *pw)
 	return atomic_load_explicit(&worker_of(pw)->node->engine->stopping, memory_order_relaxed);
 }
 
+static int host_fail(pl_worker *pw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void host_log(pl_worker *pw, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int host_fail(pl_worker *pw, const char *fmt, ...)
 {
 	struct en_worker *w = worker_of(pw);
@@ -78,7 +82,7 @@ void pl_host_init(pl_host *h)
 		.msg_len = pl_msg_len,
 		.emit = host_emit,
 		.stopping = host_stopping,
-		.fail = host_fail,
+		.failf = host_fail,
 		.log = host_log,
 		.param_int = pl_params_int,
 		.param_bool = pl_params_bool,

@@ -9,7 +9,7 @@
 struct pl_registry {
 	const pl_stage **stages;
 	const char **names;
-	size_t n;
+	size_t n, cap;
 };
 
 int pl_registry_create(pl_registry **out)
@@ -29,7 +29,7 @@ int pl_registry_create(pl_registry **out)
 		r->stages[i] = pl_builtin_stages[i];
 		r->names[i] = pl_builtin_stages[i]->name;
 	}
-	r->n = n;
+	r->n = r->cap = n;
 	*out = r;
 	return 0;
 }
@@ -41,6 +41,28 @@ void pl_registry_destroy(pl_registry *r)
 	free(r->stages);
 	free(r->names);
 	free(r);
+}
+
+int pl_registry_add(pl_registry *r, const pl_stage *stage)
+{
+	if (pl_registry_find(r, stage->name) != NULL)
+		return PL_EINVAL;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		const pl_stage **stages = realloc(r->stages, cap * sizeof(*stages));
+		if (stages == NULL)
+			return PL_ENOMEM;
+		r->stages = stages;
+		const char **names = realloc(r->names, cap * sizeof(*names));
+		if (names == NULL)
+			return PL_ENOMEM;
+		r->names = names;
+		r->cap = cap;
+	}
+	r->stages[r->n] = stage;
+	r->names[r->n] = stage->name;
+	r->n++;
+	return 0;
 }
 
 const pl_stage *pl_registry_find(const pl_registry *r, const char *name)

@@ -14,6 +14,10 @@ int pl_registry_create(pl_registry **out);
 /* Frees the registry; NULL does nothing. */
 void pl_registry_destroy(pl_registry *r);
 
+/* Adds `stage` (which must outlive the registry).  Returns 0, PL_EINVAL when
+ * a stage of that name is already registered, PL_ENOMEM. */
+int pl_registry_add(pl_registry *r, const pl_stage *stage);
+
 /* The stage called `name`, or NULL. */
 const pl_stage *pl_registry_find(const pl_registry *r, const char *name);
 

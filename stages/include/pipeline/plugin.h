@@ -83,12 +83,15 @@ struct pl_host {
 	 * stage should then return promptly), or PL_EINVAL from a sink.
 	 * Ownership: always takes `msg`, on success and on failure. */
 	int (*emit)(pl_worker *w, pl_msg *msg);
-	/* Nonzero once the pipeline is stopping: a generator should return. */
+	/* Nonzero once the pipeline is stopping: a generator should return
+	 * (its emit() fails from then on anyway); a generator that waits on its
+	 * source between emits should poll it.  Transforms and sinks carry on:
+	 * what was already produced drains through them. */
 	int (*stopping)(pl_worker *w);
 	/* Records the reason the stage is about to fail (printf format); the
 	 * runner prints it with the node's name when the callback returns an
-	 * error.  Returns PL_ESTAGE, so `return w->host->fail(w, ...)` works. */
-	int (*fail)(pl_worker *w, const char *fmt, ...)
+	 * error.  Returns PL_ESTAGE, so `return w->host->failf(w, ...)` works. */
+	int (*failf)(pl_worker *w, const char *fmt, ...)
 #if defined(__GNUC__)
 		__attribute__((format(printf, 2, 3)))
 #endif
@@ -153,7 +156,7 @@ typedef struct pl_stage {
 	uint32_t max_workers; /* 0: any number; 1: the stage keeps node-wide state */
 
 	/* Once per worker, before any thread starts, on the main thread.  May
-	 * set w->state.  Returns 0, or an error (with w->host->fail()), which
+	 * set w->state.  Returns 0, or an error (with w->host->failf()), which
 	 * stops the pipeline before it starts.  Optional. */
 	int (*init)(pl_worker *w, const pl_params *params);
 	/* Generators: produce messages with w->host->emit() until done (return
@@ -164,9 +167,11 @@ typedef struct pl_stage {
 	 * Ownership: takes `msg`; it must be emitted (transform) or freed
 	 * before returning, on success and on failure alike. */
 	int (*process)(pl_worker *w, pl_msg *msg);
-	/* After the last input message, when the input ended normally (not when
-	 * the pipeline is stopping early).  A transform may still emit; a sink
-	 * may report totals.  Optional. */
+	/* After the last input message, once the input channel was closed by
+	 * its producer (also when the pipeline drains after a failure
+	 * elsewhere), but not when this worker's input was aborted because a
+	 * node downstream of it failed.  A transform may still emit; a sink may
+	 * report totals.  Optional. */
 	int (*flush)(pl_worker *w);
 	/* Releases w->state; called once for every worker whose init()
 	 * succeeded (or that had no init), after its thread ended.  Optional. */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# deps.sh - installs the Debian 12 packages pipeline needs to build and test, only those missing.
+set -euo pipefail
+
+packages=(
+	build-essential # gcc, make, libc headers; gcc's TSan/ASan/UBSan runtimes
+	clang           # the second compiler: the ASan+UBSan build uses it
+	cmake
+	pkg-config
+	libyaml-dev     # the YAML parser (line and column of every node)
+	libcmocka-dev   # the test framework
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "deps.sh: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
+	as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

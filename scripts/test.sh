@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# test.sh - the whole test suite: gcc build, clang ASan+UBSan build, gcc TSan build, each under ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+
+jobs=$(nproc)
+# A sanitizer report is a failure, never a warning.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+suite() {
+	local name=$1 dir=$2
+	shift 2
+	echo "=== $name ($dir)"
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs" >/dev/null
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+suite "gcc" build-test -DCMAKE_C_COMPILER=gcc
+suite "clang, AddressSanitizer + UBSan" build-asan -DCMAKE_C_COMPILER=clang -DPL_SANITIZE=address
+suite "gcc, ThreadSanitizer" build-tsan -DCMAKE_C_COMPILER=gcc -DPL_SANITIZE=thread
+echo "=== all suites passed"

@@ -1,0 +1,32 @@
+/* builtin.h - the stages compiled into pipeline, and helpers they share. */
+#ifndef PL_STAGES_BUILTIN_H
+#define PL_STAGES_BUILTIN_H
+
+#include <stddef.h>
+
+#include "pipeline/plugin.h"
+
+/* Generators. */
+extern const pl_stage pl_stage_seq;   /* seq.c: decimal integers */
+extern const pl_stage pl_stage_lines; /* lines.c: the lines of a file or stdin */
+/* Transforms. */
+extern const pl_stage pl_stage_upper; /* upper.c: ASCII upper-case */
+extern const pl_stage pl_stage_grep;  /* grep.c: keep lines matching a regex */
+extern const pl_stage pl_stage_delay; /* delay.c: sleep, then pass on */
+/* Sinks. */
+extern const pl_stage pl_stage_stdout; /* stdout.c: one line per message */
+extern const pl_stage pl_stage_file;   /* file.c: one line per message, to a file */
+extern const pl_stage pl_stage_null;   /* null.c: discard */
+extern const pl_stage pl_stage_count;  /* count.c: print message and byte totals */
+
+/* Every built-in stage, in a stable order, and how many there are. */
+extern const pl_stage *const pl_builtin_stages[];
+extern const size_t pl_builtin_stage_count;
+
+/* What a built-in stage returns after w->host->emit() returned `rc`: 0 for
+ * success and for PL_ECANCELED (the pipeline is stopping: not the stage's
+ * failure); any other code is returned as is after recording why with
+ * fail().  Threading: the worker's thread. */
+int pl_builtin_emit_result(pl_worker *w, int rc);
+
+#endif /* PL_STAGES_BUILTIN_H */

@@ -1,0 +1,109 @@
+/* file.c - the `file` sink: each message and a newline to a file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "builtin.h"
+#include "out.h"
+
+struct file {
+	FILE *f;
+	const char *path; /* borrowed from the params until fini */
+};
+
+static int file_init(pl_worker *w, const pl_params *params)
+{
+	const pl_host *h = w->host;
+	const char *path;
+	int append = 0;
+	char ebuf[64];
+
+	if (h->param_string(params, "path", &path) != 0)
+		return h->failf(w, "parameter 'path' is required");
+	if (h->param_bool(params, "append", &append) != 0)
+		append = 0;
+	struct file *fs = malloc(sizeof(*fs));
+	if (fs == NULL)
+		return h->failf(w, "out of memory");
+	fs->path = path;
+	fs->f = fopen(path, append ? "a" : "w");
+	if (fs->f == NULL) {
+		int e = errno;
+		free(fs);
+		return h->failf(w, "cannot open '%s' for writing: %s", path,
+			       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+	}
+	w->state = fs;
+	return 0;
+}
+
+/* Ownership: takes `msg` and frees it, whether the write succeeds or not. */
+static int file_process(pl_worker *w, pl_msg *msg)
+{
+	const pl_host *h = w->host;
+	struct file *fs = w->state;
+	char ebuf[64];
+
+	int rc = pl_out_write_line(fs->f, h->msg_data(msg), h->msg_len(msg));
+	int e = errno;
+	h->msg_free(msg);
+	if (rc != 0)
+		return h->failf(w, "cannot write to '%s': %s", fs->path,
+			       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+	return 0;
+}
+
+static int file_flush(pl_worker *w)
+{
+	struct file *fs = w->state;
+	char ebuf[64];
+
+	if (pl_out_flush(fs->f) != 0)
+		return w->host->failf(w, "cannot write to '%s': %s", fs->path,
+				     pl_out_strerror(errno, ebuf, sizeof(ebuf)));
+	return 0;
+}
+
+/* Closes the file.  fini cannot fail: after a successful flush() there is
+ * nothing left to lose, and otherwise (a stopping pipeline) a failed close is
+ * only logged as a warning. */
+static void file_fini(pl_worker *w)
+{
+	struct file *fs = w->state;
+	char ebuf[64];
+
+	if (fs == NULL)
+		return;
+	if (fclose(fs->f) != 0)
+		w->host->log(w, PL_LOG_WARN, "cannot close '%s': %s", fs->path,
+			     pl_out_strerror(errno, ebuf, sizeof(ebuf)));
+	free(fs);
+	w->state = NULL;
+}
+
+static const pl_param_spec file_params[] = {
+	{.name = "path",
+	 .type = PL_PARAM_STRING,
+	 .flags = PL_PARAM_REQUIRED,
+	 .description = "the file to write, relative to the current directory"},
+	{.name = "append",
+	 .type = PL_PARAM_BOOL,
+	 .default_value = "false",
+	 .description = "append to the file instead of truncating it"},
+};
+
+/* Writes each message as one line to the file `path`, created or truncated
+ * (or appended to, with `append`) before the pipeline starts.  One worker. */
+const pl_stage pl_stage_file = {
+	PL_STAGE_HEADER,
+	.kind = PL_STAGE_SINK,
+	.name = "file",
+	.description = "writes each message as a line to a file",
+	.params = file_params,
+	.n_params = sizeof(file_params) / sizeof(file_params[0]),
+	.max_workers = 1,
+	.init = file_init,
+	.process = file_process,
+	.flush = file_flush,
+	.fini = file_fini,
+};

@@ -1,0 +1,86 @@
+/* out.c - the shared line writer: whole lines to a stdio stream, never interleaved. */
+#include "out.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "pipeline/plugin.h"
+
+/*
+ * Locking: the only lock is the stream's own (flockfile), taken for one line
+ * at a time and never nested with another lock.  The only global is
+ * stdout_errno, atomic.
+ */
+
+/* The errno of the first failed write to stdout.  Several workers and nodes
+ * share stdout: after one of them fails, the others find its error indicator
+ * set while fflush() has nothing left to write and sets no errno; they report
+ * this one instead of a vague EIO. */
+static atomic_int stdout_errno;
+
+/* The errno to report for a failed write or flush of `f` that left `err`:
+ * remembers the first for stdout, falls back on it, then on EIO. */
+static int error_errno(FILE *f, int err)
+{
+	int none = 0;
+	if (f != stdout)
+		return err != 0 ? err : EIO;
+	if (err != 0) {
+		atomic_compare_exchange_strong(&stdout_errno, &none, err);
+		return err;
+	}
+	err = atomic_load(&stdout_errno);
+	return err != 0 ? err : EIO;
+}
+
+/* glibc and musl have fwrite_unlocked under _DEFAULT_SOURCE; elsewhere the
+ * locked fwrite is correct too, since flockfile is recursive.  The newline
+ * goes through it as well rather than putc_unlocked: that is a macro which
+ * touches the FILE's fields in our (instrumented) code, and ThreadSanitizer,
+ * which cannot see the lock flockfile takes inside libc, reports it as a
+ * race.  The name is parenthesised because glibc's bits/stdio.h also turns a
+ * small constant-size fwrite_unlocked() into putc_unlocked(). */
+#if defined(__GLIBC__)
+#define out_fwrite (fwrite_unlocked)
+#else
+#define out_fwrite fwrite
+#endif
+
+int pl_out_write_line(FILE *f, const unsigned char *data, size_t len)
+{
+	int rc = 0;
+	int saved;
+
+	flockfile(f);
+	errno = 0;
+	if ((len > 0 && out_fwrite(data, 1, len, f) != len) || out_fwrite("\n", 1, 1, f) != 1)
+		rc = PL_EIO;
+	saved = errno;
+	funlockfile(f);
+	errno = rc != 0 ? error_errno(f, saved) : saved;
+	return rc;
+}
+
+int pl_out_flush(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f)) {
+		errno = error_errno(f, errno);
+		return PL_EIO;
+	}
+	return 0;
+}
+
+const char *pl_out_strerror(int errnum, char *buf, size_t len)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+	return strerror_r(errnum, buf, len); /* the GNU variant */
+#else
+	if (len == 0)
+		return "unknown error";
+	if (strerror_r(errnum, buf, len) != 0)
+		snprintf(buf, len, "error %d", errnum);
+	return buf;
+#endif
+}

@@ -1,0 +1,439 @@
+/* test_engine.c - running pipelines in-process: every node kind, exactly-once delivery, failures and shutdown. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "engine.h"
+#include "graph.h"
+#include "registry.h"
+
+/* ---- Test-only stages, written against the public header. ------------- */
+
+/* fail_at (transform) and fail_sink (sink): pass messages on (or drop
+ * them), and fail on the `at`-th one received. */
+struct fail_state {
+	int64_t at, seen;
+};
+
+static int fail_init(pl_worker *w, const pl_params *p)
+{
+	struct fail_state *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PL_ENOMEM;
+	w->host->param_int(p, "at", &s->at);
+	w->state = s;
+	return 0;
+}
+
+/* Ownership: takes msg; emits it, or frees it. */
+static int fail_process(pl_worker *w, pl_msg *msg)
+{
+	struct fail_state *s = w->state;
+	if (++s->seen == s->at) {
+		w->host->msg_free(msg);
+		return w->host->failf(w, "failed at message %lld", (long long)s->at);
+	}
+	return w->host->emit(w, msg) == 0 ? 0 : PL_ECANCELED;
+}
+
+/* Ownership: takes msg and frees it. */
+static int fail_sink_process(pl_worker *w, pl_msg *msg)
+{
+	struct fail_state *s = w->state;
+	w->host->msg_free(msg);
+	if (++s->seen == s->at)
+		return w->host->failf(w, "sink failed at message %lld", (long long)s->at);
+	return 0;
+}
+
+static void fail_fini(pl_worker *w)
+{
+	free(w->state);
+}
+
+static const pl_param_spec fail_params[] = {
+	{ .name = "at", .type = PL_PARAM_INT, .flags = PL_PARAM_REQUIRED, .description = "fail here" },
+};
+
+static const pl_stage fail_at_stage = {
+	PL_STAGE_HEADER,
+	.kind = PL_STAGE_TRANSFORM,
+	.name = "fail_at",
+	.description = "fails on the at-th message",
+	.params = fail_params,
+	.n_params = 1,
+	.init = fail_init,
+	.process = fail_process,
+	.fini = fail_fini,
+};
+
+static const pl_stage fail_sink_stage = {
+	PL_STAGE_HEADER,
+	.kind = PL_STAGE_SINK,
+	.name = "fail_sink",
+	.description = "fails on the at-th message",
+	.params = fail_params,
+	.n_params = 1,
+	.init = fail_init,
+	.process = fail_sink_process,
+	.fini = fail_fini,
+};
+
+/* triple: emits every message three times (a transform may multiply). */
+static int triple_process(pl_worker *w, pl_msg *msg)
+{
+	const pl_host *h = w->host;
+	for (int i = 0; i < 2; i++) {
+		pl_msg *copy = h->msg_new(h->msg_len(msg));
+		if (copy == NULL) {
+			h->msg_free(msg);
+			return PL_ENOMEM;
+		}
+		memcpy(h->msg_data(copy), h->msg_data(msg), h->msg_len(msg));
+		if (h->emit(w, copy) != 0) {
+			h->msg_free(msg);
+			return PL_ECANCELED;
+		}
+	}
+	return h->emit(w, msg) == 0 ? 0 : PL_ECANCELED;
+}
+
+static const pl_stage triple_stage = {
+	PL_STAGE_HEADER,
+	.kind = PL_STAGE_TRANSFORM,
+	.name = "triple",
+	.description = "emits each message three times",
+	.process = triple_process,
+};
+
+/* ---- Running a config from a string. ---------------------------------- */
+
+struct run {
+	int rc;         /* of pl_engine_create, then of pl_engine_run */
+	char errors[4096];
+	char diags[4096];
+	pl_node_stats stats[16];
+	char names[16][32]; /* stats[i].name points into the freed config */
+	size_t n_nodes;
+};
+
+static void run_yaml(const char *yaml, struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	pl_registry *reg;
+	assert_int_equal(pl_registry_create(&reg), 0);
+	assert_int_equal(pl_registry_add(reg, &fail_at_stage), 0);
+	assert_int_equal(pl_registry_add(reg, &fail_sink_stage), 0);
+	assert_int_equal(pl_registry_add(reg, &triple_stage), 0);
+	pl_diags d;
+	pl_diags_init(&d);
+	pl_config *cfg = NULL;
+	int rc = pl_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &d);
+	if (rc == 0)
+		rc = pl_graph_check(cfg, reg, &d);
+	if (rc != 0)
+		pl_diags_print(&d, stderr);
+	assert_int_equal(rc, 0);
+	pl_engine *e = NULL;
+	r->rc = pl_engine_create(cfg, NULL, &e, &d);
+	FILE *f = fmemopen(r->diags, sizeof(r->diags) - 1, "w");
+	pl_diags_print(&d, f);
+	fclose(f);
+	pl_diags_clear(&d);
+	if (r->rc == 0) {
+		r->rc = pl_engine_run(e);
+		f = fmemopen(r->errors, sizeof(r->errors) - 1, "w");
+		pl_engine_print_errors(e, f);
+		fclose(f);
+		r->n_nodes = pl_engine_node_count(e);
+		assert_true(r->n_nodes <= 16);
+		for (size_t i = 0; i < r->n_nodes; i++) {
+			pl_engine_node_stats(e, i, &r->stats[i]);
+			snprintf(r->names[i], sizeof(r->names[i]), "%s", r->stats[i].name);
+			r->stats[i].name = NULL;
+		}
+		pl_engine_destroy(e);
+	}
+	pl_config_free(cfg);
+	pl_registry_destroy(reg);
+}
+
+/* A fresh temp file path (the file exists and is empty). */
+static void temp_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/pl-engine-XXXXXX");
+	int fd = mkstemp(buf);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* Reads the lines of `path` as integers; returns how many. */
+static size_t read_ints(const char *path, long long *out, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = 0;
+	long long v;
+	while (fscanf(f, "%lld", &v) == 1) {
+		assert_true(n < max);
+		out[n++] = v;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ---- Tests. ------------------------------------------------------------ */
+
+static void test_chain_in_order(void **state)
+{
+	(void)state;
+	char out[64], yaml[1024];
+	temp_path(out, sizeof(out));
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 3000, start: 10, step: 5}, output: a}\n"
+		 "  - {name: u, type: fan-out, stage: upper, input: a, output: b}\n"
+		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
+		 out);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, 0);
+	static long long v[4000];
+	size_t n = read_ints(out, v, 4000);
+	assert_int_equal(n, 3000);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i], 10 + 5 * (long long)i);
+	assert_string_equal(r.names[0], "g");
+	assert_string_equal(r.names[2], "s");
+	assert_int_equal(r.stats[0].out, 3000);
+	assert_int_equal(r.stats[1].in, 3000);
+	assert_int_equal(r.stats[1].out, 3000);
+	assert_int_equal(r.stats[2].in, 3000);
+	assert_string_equal(r.errors, "");
+	remove(out);
+}
+
+/* Every message reaches the sink exactly once through N competing workers,
+ * for rendezvous, tiny and ordinary buffers. */
+static void test_fanout_exactly_once(void **state)
+{
+	(void)state;
+	static const int buffers[] = { 0, 1, 64 };
+	enum { N = 20000 };
+	for (size_t b = 0; b < 3; b++) {
+		char out[64], yaml[1024];
+		temp_path(out, sizeof(out));
+		snprintf(yaml, sizeof(yaml),
+			 "version: 1\ndefaults: {buffer: %d}\nnodes:\n"
+			 "  - {name: g, type: generator, stage: seq, params: {count: %d}, output: a}\n"
+			 "  - {name: w, type: fan-out, workers: 8, stage: upper, input: a, output: b}\n"
+			 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
+			 buffers[b], N, out);
+		struct run r;
+		run_yaml(yaml, &r);
+		assert_int_equal(r.rc, 0);
+		static long long v[N + 1];
+		static unsigned char seen[N + 1];
+		memset(seen, 0, sizeof(seen));
+		size_t n = read_ints(out, v, N + 1);
+		assert_int_equal(n, N);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(v[i] >= 1 && v[i] <= N);
+			assert_int_equal(seen[v[i]], 0);
+			seen[v[i]] = 1;
+		}
+		assert_int_equal(r.stats[1].in, N);
+		assert_int_equal(r.stats[1].out, N);
+		remove(out);
+	}
+}
+
+/* A fan-in merges its inputs: everything once, each input's order kept. */
+static void test_fanin_merges(void **state)
+{
+	(void)state;
+	char out[64], yaml[1024];
+	temp_path(out, sizeof(out));
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\ndefaults: {buffer: 0}\nnodes:\n"
+		 "  - {name: a, type: generator, stage: seq, params: {count: 1000, start: 1}, output: ca}\n"
+		 "  - {name: b, type: generator, stage: seq, params: {count: 1000, start: 100001}, output: cb}\n"
+		 "  - {name: c, type: generator, stage: seq, params: {count: 1000, start: 200001}, output: cc}\n"
+		 "  - {name: m, type: fan-in, inputs: [ca, cb, cc], output: all}\n"
+		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: all}\n",
+		 out);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, 0);
+	static long long v[4000];
+	size_t n = read_ints(out, v, 4000);
+	assert_int_equal(n, 3000);
+	long long next[3] = { 1, 100001, 200001 };
+	for (size_t i = 0; i < n; i++) {
+		int src = (int)(v[i] / 100000);
+		assert_true(src >= 0 && src < 3);
+		assert_int_equal(v[i], next[src]); /* per-input order, no loss, no dup */
+		next[src]++;
+	}
+	assert_int_equal(r.stats[3].in, 3000);
+	assert_int_equal(r.stats[3].out, 3000);
+	remove(out);
+}
+
+/* grep drops, triple multiplies: a transform emits zero or more per input. */
+static void test_transform_counts(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 100}, output: a}\n"
+		 "  - {name: only7, type: fan-out, workers: 3, stage: grep, params: {pattern: '7'}, input: a, output: b}\n"
+		 "  - {name: x3, type: fan-out, workers: 2, stage: triple, input: b, output: c}\n"
+		 "  - {name: s, type: sink, stage: null, input: c}\n",
+		 &r);
+	assert_int_equal(r.rc, 0);
+	/* 7, 17, 27, ..., 97 (10) and 70..79 (10, 77 counted once): 19. */
+	assert_int_equal(r.stats[1].in, 100);
+	assert_int_equal(r.stats[1].out, 19);
+	assert_int_equal(r.stats[2].in, 19);
+	assert_int_equal(r.stats[2].out, 57);
+	assert_int_equal(r.stats[3].in, 57);
+}
+
+/* A transform failing stops its unlimited upstream; what it emitted before
+ * drains to the sink; the error names the node. */
+static void test_transform_failure_drains_downstream(void **state)
+{
+	(void)state;
+	char out[64], yaml[1024];
+	temp_path(out, sizeof(out));
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, output: a}\n"
+		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 500}, input: a, output: b}\n"
+		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
+		 out);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_string_equal(r.errors, "pipeline: error: node 'boom' (stage 'fail_at'): failed at message 500\n");
+	static long long v[1000];
+	size_t n = read_ints(out, v, 1000);
+	assert_int_equal(n, 499);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i], (long long)i + 1);
+	assert_int_equal(r.stats[1].in, 500);
+	assert_int_equal(r.stats[1].out, 499);
+	assert_true(r.stats[1].failed);
+	assert_false(r.stats[0].failed);
+	remove(out);
+}
+
+/* A sink failing under a fan-in of two unlimited generators stops them all. */
+static void test_sink_failure_stops_everything(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\ndefaults: {buffer: 4}\nnodes:\n"
+		 "  - {name: a, type: generator, stage: seq, output: ca}\n"
+		 "  - {name: b, type: generator, stage: seq, output: cb}\n"
+		 "  - {name: m, type: fan-in, inputs: [ca, cb], output: all}\n"
+		 "  - {name: w, type: fan-out, workers: 4, stage: upper, input: all, output: up}\n"
+		 "  - {name: s, type: sink, stage: fail_sink, params: {at: 1000}, input: up}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_string_equal(r.errors, "pipeline: error: node 's' (stage 'fail_sink'): sink failed at message 1000\n");
+	assert_int_equal(r.stats[4].in, 1000);
+}
+
+/* A failure in one branch stops the other branch's generator too (it is
+ * unlimited); the pipeline ends. */
+static void test_failure_stops_other_generators(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: a, type: generator, stage: seq, output: ca}\n"
+		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 10}, input: ca, output: x}\n"
+		 "  - {name: sa, type: sink, stage: null, input: x}\n"
+		 "  - {name: b, type: generator, stage: seq, output: cb}\n"
+		 "  - {name: sb, type: sink, stage: null, input: cb}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	/* b's messages all reached its sink: stopping is a drain there. */
+	assert_int_equal(r.stats[3].out, r.stats[4].in);
+	assert_int_equal(r.stats[2].in, 9);
+}
+
+/* A generator's runtime error (reading a directory) is a stage failure. */
+static void test_generator_failure(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: read, type: generator, stage: lines, params: {path: /}, output: a}\n"
+		 "  - {name: s, type: sink, stage: count, input: a}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_non_null(strstr(r.errors, "pipeline: error: node 'read' (stage 'lines'): "));
+	assert_non_null(strstr(r.errors, "Is a directory"));
+}
+
+/* A stage whose init fails stops the pipeline before any thread starts,
+ * with a diagnostic at the node's params. */
+static void test_init_failure(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: read, type: generator, stage: lines, params: {path: /nonexistent/in.txt}, output: a}\n"
+		 "  - {name: s, type: sink, stage: null, input: a}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_non_null(strstr(r.diags, "t.yaml:3:57: error: node 'read' (stage 'lines') failed to start: "));
+	assert_non_null(strstr(r.diags, "/nonexistent/in.txt"));
+	assert_non_null(strstr(r.diags, "No such file or directory"));
+}
+
+/* Many concurrent I/O-bound workers start, share the work and join. */
+static void test_many_workers(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 4000}, output: a}\n"
+		 "  - {name: io, type: fan-out, workers: 1000, stage: delay, params: {ms: 2}, input: a, output: b}\n"
+		 "  - {name: s, type: sink, stage: null, input: b}\n",
+		 &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.stats[1].in, 4000);
+	assert_int_equal(r.stats[2].in, 4000);
+	/* 4000 x 2 ms over 1000 workers: far below the 8 s one worker needs. */
+	assert_true(r.stats[1].seconds < 4.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain_in_order),
+		cmocka_unit_test(test_fanout_exactly_once),
+		cmocka_unit_test(test_fanin_merges),
+		cmocka_unit_test(test_transform_counts),
+		cmocka_unit_test(test_transform_failure_drains_downstream),
+		cmocka_unit_test(test_sink_failure_stops_everything),
+		cmocka_unit_test(test_failure_stops_other_generators),
+		cmocka_unit_test(test_generator_failure),
+		cmocka_unit_test(test_init_failure),
+		cmocka_unit_test(test_many_workers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
