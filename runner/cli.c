@@ -95,7 +95,8 @@ static int cmd_run(int argc, char **argv)
 		} else if (!only_files && strcmp(a, "--") == 0) {
 			only_files = 1;
 		} else if (!only_files && a[0] == '-' && a[1] != '\0') {
-			return usage_error("run: unknown option '%s'; see 'pipeline run --help'", a);
+			return usage_error("run: unknown option '%s'; see 'pipeline run --help'",
+					   a);
 		} else if (file != NULL) {
 			return usage_error("run: one file at a time, but also got '%s'", a);
 		} else {
@@ -128,7 +129,8 @@ static int cmd_run(int argc, char **argv)
 	pl_diags_clear(&d);
 	if (rc != 0) {
 		if (rc == PL_ENOMEM)
-			fputs("pipeline: error: out of memory while starting the pipeline\n", stderr);
+			fputs("pipeline: error: out of memory while starting the pipeline\n",
+			      stderr);
 		pl_config_free(cfg);
 		pl_registry_destroy(reg);
 		return rc == PL_ENOMEM ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
@@ -142,12 +144,14 @@ static int cmd_run(int argc, char **argv)
 
 	code = PL_EXIT_OK;
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n", strerror(errno));
+		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
+			strerror(errno));
 		code = PL_EXIT_FAILURE;
 	}
 	pl_engine_print_errors(e, stderr);
 	if (rc == PL_EAGAIN)
-		fputs("pipeline: error: could not start a worker thread; the started ones were stopped "
+		fputs("pipeline: error: could not start a worker thread; the started ones were "
+		      "stopped "
 		      "(lower 'workers' or raise the process's thread limit)\n",
 		      stderr);
 	else if (rc != 0 && rc != PL_ESTAGE)

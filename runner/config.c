@@ -19,11 +19,12 @@ struct decoder {
 
 #define ERR(dec, pos, ...) pl_diag_add((dec)->d, PL_SEV_ERROR, (dec)->cfg->file, (pos), __VA_ARGS__)
 
-static const char *const top_keys[] = { "version", "name", "description", "defaults", "channels", "nodes" };
+static const char *const top_keys[] = { "version",  "name",     "description",
+					"defaults", "channels", "nodes" };
 static const char *const defaults_keys[] = { "buffer" };
 static const char *const channel_keys[] = { "buffer" };
-static const char *const node_keys[] = { "name",    "type",   "stage",  "params",
-					 "workers", "input",  "inputs", "output" };
+static const char *const node_keys[] = { "name",    "type",  "stage",  "params",
+					 "workers", "input", "inputs", "output" };
 static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sink" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,7 +86,8 @@ static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, i
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 	    pl_yaml_is_null(n)) {
 		ERR(dec, pl_yaml_pos(n), "'%s' must be an integer, got %s%s%s", key,
-		    pl_yaml_kind(n), n->type == YAML_SCALAR_NODE && !pl_yaml_is_null(n) ? " in quotes: " : "",
+		    pl_yaml_kind(n),
+		    n->type == YAML_SCALAR_NODE && !pl_yaml_is_null(n) ? " in quotes: " : "",
 		    n->type == YAML_SCALAR_NODE && !pl_yaml_is_null(n) ? scalar(n) : "");
 		return 0;
 	}
@@ -98,8 +100,9 @@ static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, i
 		return 0;
 	}
 	if (errno == ERANGE || v < min || v > max) {
-		ERR(dec, pl_yaml_pos(n), "'%s' is %s, out of range: it must be between %lld and %lld",
-		    key, s, (long long)min, (long long)max);
+		ERR(dec, pl_yaml_pos(n),
+		    "'%s' is %s, out of range: it must be between %lld and %lld", key, s,
+		    (long long)min, (long long)max);
 		return 0;
 	}
 	*out = v;
@@ -112,7 +115,8 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		      size_t n_known, const char *where)
 {
 	int bad = 0;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node_at(dec, p->key);
 		if (k->type != YAML_SCALAR_NODE) {
 			ERR(dec, pl_yaml_pos(k), "a key in %s must be a plain word, got %s", where,
@@ -123,7 +127,8 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k0 = node_at(dec, q->key);
 			if (k0->type == YAML_SCALAR_NODE && strcmp(scalar(k0), scalar(k)) == 0) {
-				ERR(dec, pl_yaml_pos(k), "'%s' is given twice in %s (first on line %u); keep one",
+				ERR(dec, pl_yaml_pos(k),
+				    "'%s' is given twice in %s (first on line %u); keep one",
 				    scalar(k), where, pl_yaml_pos(k0).line);
 				bad++;
 				break;
@@ -137,10 +142,12 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		if (i == n_known) {
 			const char *hint = pl_suggest(scalar(k), known, n_known);
 			if (hint != NULL)
-				ERR(dec, pl_yaml_pos(k), "unknown key '%s' in %s; did you mean '%s'?",
-				    scalar(k), where, hint);
+				ERR(dec, pl_yaml_pos(k),
+				    "unknown key '%s' in %s; did you mean '%s'?", scalar(k), where,
+				    hint);
 			else
-				ERR(dec, pl_yaml_pos(k), "unknown key '%s' in %s", scalar(k), where);
+				ERR(dec, pl_yaml_pos(k), "unknown key '%s' in %s", scalar(k),
+				    where);
 			bad++;
 		}
 	}
@@ -150,7 +157,8 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 /* The value of `key` in a mapping whose keys were checked, or NULL. */
 static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key)
 {
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node_at(dec, p->key);
 		if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
 			return node_at(dec, p->value);
@@ -195,8 +203,8 @@ static int valid_name(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
 			return 0;
 	return 1;
 }
@@ -206,7 +214,8 @@ static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what,
 	if (!get_string(dec, n, what, out))
 		return 0;
 	if (!valid_name(*out)) {
-		ERR(dec, pl_yaml_pos(n), "%s '%s' may hold only letters, digits, '_' and '-'", what, *out);
+		ERR(dec, pl_yaml_pos(n), "%s '%s' may hold only letters, digits, '_' and '-'", what,
+		    *out);
 		return 0;
 	}
 	return 1;
@@ -229,12 +238,14 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 	if (!expect_mapping(dec, n, "'channels'"))
 		return;
 	check_keys(dec, n, NULL, 0, "'channels'");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
 		if (!valid_name(scalar(k))) {
-			ERR(dec, pl_yaml_pos(k), "channel name '%s' may hold only letters, digits, '_' and '-'",
+			ERR(dec, pl_yaml_pos(k),
+			    "channel name '%s' may hold only letters, digits, '_' and '-'",
 			    scalar(k));
 			continue;
 		}
@@ -276,7 +287,8 @@ static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		dec->oom = 1;
 		return;
 	}
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
@@ -301,7 +313,8 @@ static int add_input(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *
 		free(name);
 		return 0;
 	}
-	node->inputs[node->n_inputs++] = (pl_cfg_ref){ .name = name, .pos = pl_yaml_pos(v), .chan = -1 };
+	node->inputs[node->n_inputs++] =
+		(pl_cfg_ref){ .name = name, .pos = pl_yaml_pos(v), .chan = -1 };
 	return 1;
 }
 
@@ -310,7 +323,8 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 {
 	if (in != NULL && ins != NULL) {
 		ERR(dec, pl_yaml_pos(ins),
-		    "node '%s' has both 'input' and 'inputs'; use 'input' for one channel, 'inputs' for a fan-in's list",
+		    "node '%s' has both 'input' and 'inputs'; use 'input' for one channel, "
+		    "'inputs' for a fan-in's list",
 		    node->name ? node->name : "?");
 		return;
 	}
@@ -318,7 +332,8 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		node->inputs_pos = pl_yaml_pos(in);
 		if (in->type == YAML_SEQUENCE_NODE) {
 			ERR(dec, pl_yaml_pos(in),
-			    "'input' names one channel; to merge several channels use a fan-in node with 'inputs'");
+			    "'input' names one channel; to merge several channels use a fan-in "
+			    "node with 'inputs'");
 			return;
 		}
 		node->inputs = calloc(1, sizeof(*node->inputs));
@@ -334,7 +349,8 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 	node->inputs_is_list = 1;
 	node->inputs_pos = pl_yaml_pos(ins);
 	if (ins->type != YAML_SEQUENCE_NODE) {
-		ERR(dec, pl_yaml_pos(ins), "'inputs' must be a list of channel names, like [a, b], got %s",
+		ERR(dec, pl_yaml_pos(ins),
+		    "'inputs' must be a list of channel names, like [a, b], got %s",
 		    pl_yaml_kind(ins));
 		return;
 	}
@@ -344,7 +360,8 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		dec->oom = 1;
 		return;
 	}
-	for (yaml_node_item_t *it = ins->data.sequence.items.start; it < ins->data.sequence.items.top; it++)
+	for (yaml_node_item_t *it = ins->data.sequence.items.start;
+	     it < ins->data.sequence.items.top; it++)
 		add_input(dec, node, node_at(dec, *it));
 }
 
@@ -373,8 +390,10 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 			if (node->type == 0) {
 				const char *hint = pl_suggest(t, type_names, COUNT(type_names));
 				ERR(dec, node->type_pos,
-				    "unknown node type '%s'%s%s%s; the types are generator, fan-out, fan-in and sink",
-				    t, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+				    "unknown node type '%s'%s%s%s; the types are generator, "
+				    "fan-out, fan-in and sink",
+				    t, hint ? " (did you mean '" : "", hint ? hint : "",
+				    hint ? "'?)" : "");
 			}
 		}
 		free(t);
@@ -389,10 +408,10 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 	if ((v = lookup(dec, n, "workers")) != NULL) {
 		node->workers_pos = pl_yaml_pos(v);
 		node->has_workers = 1;
-		if (v->type == YAML_SCALAR_NODE && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		    scalar(v)[0] == '-') {
-			ERR(dec, node->workers_pos, "'workers' is %s; a node needs at least 1 worker",
-			    scalar(v));
+		if (v->type == YAML_SCALAR_NODE &&
+		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar(v)[0] == '-') {
+			ERR(dec, node->workers_pos,
+			    "'workers' is %s; a node needs at least 1 worker", scalar(v));
 		} else if (!get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {
 			node->workers = 1;
 		}
@@ -403,7 +422,8 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 	if ((v = lookup(dec, n, "output")) != NULL) {
 		if (v->type == YAML_SEQUENCE_NODE) {
 			ERR(dec, pl_yaml_pos(v),
-			    "'output' names one channel; a node writes exactly one (use a fan-out downstream to spread work)");
+			    "'output' names one channel; a node writes exactly one (use a fan-out "
+			    "downstream to spread work)");
 		} else if (get_name(dec, v, "channel name", &node->output.name)) {
 			node->output.pos = pl_yaml_pos(v);
 		}
@@ -413,13 +433,15 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
 {
 	if (n->type != YAML_SEQUENCE_NODE) {
-		ERR(dec, pl_yaml_pos(n), "'nodes' must be a list of nodes (each entry starting with '- name:'), got %s",
+		ERR(dec, pl_yaml_pos(n),
+		    "'nodes' must be a list of nodes (each entry starting with '- name:'), got %s",
 		    pl_yaml_kind(n));
 		return;
 	}
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count == 0) {
-		ERR(dec, pl_yaml_pos(n), "'nodes' is empty; a pipeline needs at least a generator and a sink");
+		ERR(dec, pl_yaml_pos(n),
+		    "'nodes' is empty; a pipeline needs at least a generator and a sink");
 		return;
 	}
 	if (count > PL_MAX_NODES) {
@@ -432,7 +454,8 @@ static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
 		dec->oom = 1;
 		return;
 	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
 		pl_cfg_node *node = &dec->cfg->nodes[dec->cfg->n_nodes++];
 		decode_node(dec, node, node_at(dec, *it));
 		if (dec->oom)
@@ -468,7 +491,8 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 	if ((v = lookup(dec, root, "version")) != NULL) {
 		if (get_int(dec, v, "version", INT64_MIN, INT64_MAX, &dec->cfg->version) &&
 		    dec->cfg->version != 1)
-			ERR(dec, pl_yaml_pos(v), "unknown config version %lld; this pipeline reads version 1",
+			ERR(dec, pl_yaml_pos(v),
+			    "unknown config version %lld; this pipeline reads version 1",
 			    (long long)dec->cfg->version);
 	} else {
 		ERR(dec, pl_yaml_pos(root), "the config needs 'version: 1' at the top level");

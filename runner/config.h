@@ -11,9 +11,9 @@
 enum pl_node_type { PL_NODE_GENERATOR = 1, PL_NODE_FANOUT, PL_NODE_FANIN, PL_NODE_SINK };
 
 /* Limits that keep a config from asking for unbounded resources. */
-#define PL_MAX_NODES 10000
-#define PL_MAX_WORKERS 100000 /* per node */
-#define PL_MAX_BUFFER 16777216 /* messages per channel (PL_CHAN_MAX_CAPACITY) */
+#define PL_MAX_NODES      10000
+#define PL_MAX_WORKERS    100000   /* per node */
+#define PL_MAX_BUFFER     16777216 /* messages per channel (PL_CHAN_MAX_CAPACITY) */
 #define PL_DEFAULT_BUFFER 64
 
 /* One `key: value` of a node's `params`, as written. */

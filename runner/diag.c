@@ -59,7 +59,8 @@ void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const 
 		d->dropped++;
 		return;
 	}
-	d->items[d->n++] = (pl_diag){ .file = name, .pos = pos, .severity = severity, .message = msg };
+	d->items[d->n++] =
+		(pl_diag){ .file = name, .pos = pos, .severity = severity, .message = msg };
 }
 
 static int by_position(const void *a, const void *b)
@@ -111,7 +112,8 @@ void pl_diags_print(pl_diags *d, FILE *out)
 			fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->pos.line, g->pos.col,
 				severity_name(g->severity), g->message);
 		else
-			fprintf(out, "%s: %s: %s\n", g->file, severity_name(g->severity), g->message);
+			fprintf(out, "%s: %s: %s\n", g->file, severity_name(g->severity),
+				g->message);
 	}
 	if (d->dropped > 0)
 		fprintf(out, "pipeline: %zu more diagnostics not shown\n", d->dropped);

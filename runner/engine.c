@@ -1,4 +1,5 @@
-/* engine.c - running a checked config: channels, worker threads, the wait groups that close channels, shutdown. */
+/* engine.c - running a checked config: channels, worker threads, the wait groups that close
+ * channels, shutdown. */
 #include "engine.h"
 
 #include <stdlib.h>
@@ -84,14 +85,17 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		const pl_stage *st = n->cfg->stage_desc;
 		for (size_t j = 0; j < n->n_workers; j++) {
 			struct en_worker *w = &n->workers[j];
-			int rc = st != NULL && st->init != NULL ? st->init(&w->pub, n->cfg->param_values) : 0;
+			int rc = st != NULL && st->init != NULL
+					 ? st->init(&w->pub, n->cfg->param_values)
+					 : 0;
 			if (rc != 0) {
 				if (rc == PL_ENOMEM && w->error[0] == '\0')
 					goto oom;
-				pl_diag_add(d, PL_SEV_ERROR, cfg->file,
-					    n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
-					    "node '%s' (stage '%s') failed to start: %s", n->cfg->name,
-					    st->name, w->error[0] ? w->error : pl_strerror(rc));
+				pl_diag_add(
+					d, PL_SEV_ERROR, cfg->file,
+					n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
+					"node '%s' (stage '%s') failed to start: %s", n->cfg->name,
+					st->name, w->error[0] ? w->error : pl_strerror(rc));
 				pl_engine_destroy(e);
 				return PL_ESTAGE;
 			}

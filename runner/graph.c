@@ -6,7 +6,7 @@
 
 #include "params.h"
 
-#define ERR(cfg, d, pos, ...) pl_diag_add((d), PL_SEV_ERROR, (cfg)->file, (pos), __VA_ARGS__)
+#define ERR(cfg, d, pos, ...)  pl_diag_add((d), PL_SEV_ERROR, (cfg)->file, (pos), __VA_ARGS__)
 #define WARN(cfg, d, pos, ...) pl_diag_add((d), PL_SEV_WARNING, (cfg)->file, (pos), __VA_ARGS__)
 
 static const char *kind_name(uint32_t kind)
@@ -63,20 +63,25 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 	if (n->type == PL_NODE_FANIN) {
 		if (n->stage != NULL)
 			ERR(cfg, d, n->stage_pos,
-			    "fan-in node '%s' runs no stage, it only merges its inputs; remove 'stage' (put a fan-out after it to transform)",
+			    "fan-in node '%s' runs no stage, it only merges its inputs; remove "
+			    "'stage' (put a fan-out after it to transform)",
 			    name);
 		if (n->has_params)
-			ERR(cfg, d, n->params_pos, "fan-in node '%s' runs no stage, so it takes no 'params'",
-			    name);
+			ERR(cfg, d, n->params_pos,
+			    "fan-in node '%s' runs no stage, so it takes no 'params'", name);
 		if (n->has_workers)
 			ERR(cfg, d, n->workers_pos,
-			    "fan-in node '%s' has one forwarding thread per input; remove 'workers'", name);
+			    "fan-in node '%s' has one forwarding thread per input; remove "
+			    "'workers'",
+			    name);
 		if (n->n_inputs > 0 && !n->inputs_is_list)
 			ERR(cfg, d, n->inputs_pos,
-			    "fan-in node '%s' merges two or more channels: write 'inputs: [a, b]'", name);
+			    "fan-in node '%s' merges two or more channels: write 'inputs: [a, b]'",
+			    name);
 		else if (n->inputs_is_list && n->n_inputs < 2)
 			ERR(cfg, d, n->inputs_pos,
-			    "fan-in node '%s' has %zu input%s; it merges two or more channels (connect a single channel directly)",
+			    "fan-in node '%s' has %zu input%s; it merges two or more channels "
+			    "(connect a single channel directly)",
 			    name, n->n_inputs, n->n_inputs == 1 ? "" : "s");
 		else if (n->n_inputs == 0 && !n->inputs_is_list)
 			ERR(cfg, d, n->pos, "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
@@ -86,15 +91,18 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 		if (n->type == PL_NODE_GENERATOR) {
 			if (n->n_inputs > 0 || n->inputs_is_list)
 				ERR(cfg, d, n->inputs_pos,
-				    "generator node '%s' reads no channel; remove its input (use a fan-out to transform a channel)",
+				    "generator node '%s' reads no channel; remove its input (use a "
+				    "fan-out to transform a channel)",
 				    name);
 			if (n->has_workers && n->workers != 1)
 				ERR(cfg, d, n->workers_pos,
-				    "generator node '%s' has exactly one worker; put a fan-out with 'workers: %lld' after it to run work in parallel",
+				    "generator node '%s' has exactly one worker; put a fan-out "
+				    "with 'workers: %lld' after it to run work in parallel",
 				    name, (long long)n->workers);
 		} else if (n->inputs_is_list) {
 			ERR(cfg, d, n->inputs_pos,
-			    "%s node '%s' reads one channel: write 'input: NAME' (merge several with a fan-in node first)",
+			    "%s node '%s' reads one channel: write 'input: NAME' (merge several "
+			    "with a fan-in node first)",
 			    type, name);
 		} else if (n->n_inputs == 0) {
 			ERR(cfg, d, n->pos, "%s node '%s' needs an 'input' channel", type, name);
@@ -103,7 +111,9 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 	if (n->type == PL_NODE_SINK) {
 		if (n->output.name != NULL)
 			ERR(cfg, d, n->output.pos,
-			    "sink node '%s' writes no channel; remove 'output' (or make it a fan-out)", name);
+			    "sink node '%s' writes no channel; remove 'output' (or make it a "
+			    "fan-out)",
+			    name);
 	} else if (n->output.name == NULL) {
 		ERR(cfg, d, n->pos, "%s node '%s' needs an 'output' channel", type, name);
 	}
@@ -123,10 +133,12 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 		const char *const *names = pl_registry_names(reg, &count);
 		const char *hint = pl_suggest(n->stage, names, count);
 		if (hint != NULL)
-			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; did you mean '%s'?", n->stage, hint);
+			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; did you mean '%s'?",
+			    n->stage, hint);
 		else
-			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; the %s stages are: %s", n->stage,
-			    kind_name(want), stages_of_kind(reg, want, list, sizeof(list)));
+			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; the %s stages are: %s",
+			    n->stage, kind_name(want),
+			    stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
 	if (st->kind != want) {
@@ -164,15 +176,19 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 				names[k] = st->params[k].name;
 			const char *hint = pl_suggest(p->key, names, k);
 			if (hint != NULL)
-				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'; did you mean '%s'?",
+				ERR(cfg, d, p->key_pos,
+				    "stage '%s' has no parameter '%s'; did you mean '%s'?",
 				    st->name, p->key, hint);
 			else if (st->n_params == 0)
-				ERR(cfg, d, p->key_pos, "stage '%s' takes no parameters; remove '%s'",
-				    st->name, p->key);
+				ERR(cfg, d, p->key_pos,
+				    "stage '%s' takes no parameters; remove '%s'", st->name,
+				    p->key);
 			else
-				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'", st->name, p->key);
+				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'",
+				    st->name, p->key);
 		} else if (rc != 0) {
-			ERR(cfg, d, p->value_pos, "parameter '%s' of stage '%s': %s", p->key, st->name, err);
+			ERR(cfg, d, p->value_pos, "parameter '%s' of stage '%s': %s", p->key,
+			    st->name, err);
 		}
 	}
 	/* A required parameter given with a bad value was reported already. */
@@ -192,7 +208,8 @@ static void check_names(pl_config *cfg, pl_diags *d)
 			if (cfg->nodes[j].name != NULL &&
 			    strcmp(cfg->nodes[i].name, cfg->nodes[j].name) == 0) {
 				ERR(cfg, d, cfg->nodes[i].name_pos,
-				    "node name '%s' is already used on line %u; node names must be unique",
+				    "node name '%s' is already used on line %u; node names must be "
+				    "unique",
 				    cfg->nodes[i].name, cfg->nodes[j].name_pos.line);
 				break;
 			}
@@ -215,9 +232,11 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 		pl_cfg_chan *ch = &cfg->chans[c];
 		if (ch->producer >= 0) {
 			ERR(cfg, d, n->output.pos,
-			    "channel '%s' has two producers, '%s' (line %u) and '%s' (line %u); merge them with a fan-in node",
-			    ch->name, node_name(cfg, ch->producer), cfg->nodes[ch->producer].output.pos.line,
-			    node_name(cfg, (int)i), n->output.pos.line);
+			    "channel '%s' has two producers, '%s' (line %u) and '%s' (line %u); "
+			    "merge them with a fan-in node",
+			    ch->name, node_name(cfg, ch->producer),
+			    cfg->nodes[ch->producer].output.pos.line, node_name(cfg, (int)i),
+			    n->output.pos.line);
 			continue;
 		}
 		ch->producer = (int)i;
@@ -233,9 +252,11 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 					names[k] = cfg->chans[k].name;
 				const char *hint = pl_suggest(in->name, names, k);
 				ERR(cfg, d, in->pos,
-				    "node '%s' reads channel '%s', which no node writes (no 'output: %s')%s%s%s",
-				    node_name(cfg, (int)i), in->name, in->name, hint ? "; did you mean '" : "",
-				    hint ? hint : "", hint ? "'?" : "");
+				    "node '%s' reads channel '%s', which no node writes (no "
+				    "'output: %s')%s%s%s",
+				    node_name(cfg, (int)i), in->name, in->name,
+				    hint ? "; did you mean '" : "", hint ? hint : "",
+				    hint ? "'?" : "");
 				continue;
 			}
 			pl_cfg_chan *ch = &cfg->chans[in->chan];
@@ -251,10 +272,12 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 					if (first->inputs[k].chan == in->chan)
 						line = first->inputs[k].pos.line;
 				ERR(cfg, d, in->pos,
-				    "channel '%s' has two consumers, '%s' (line %u) and '%s' (line %u); each message goes to one reader only: "
-				    "use one fan-out node with 'workers: N' to share the work, or give each reader its own channel",
-				    ch->name, node_name(cfg, ch->consumer), line, node_name(cfg, (int)i),
-				    in->pos.line);
+				    "channel '%s' has two consumers, '%s' (line %u) and '%s' (line "
+				    "%u); each message goes to one reader only: "
+				    "use one fan-out node with 'workers: N' to share the work, or "
+				    "give each reader its own channel",
+				    ch->name, node_name(cfg, ch->consumer), line,
+				    node_name(cfg, (int)i), in->pos.line);
 				continue;
 			}
 			ch->consumer = (int)i;
@@ -264,17 +287,21 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 		pl_cfg_chan *ch = &cfg->chans[i];
 		if (ch->producer < 0 && ch->consumer >= 0)
 			ERR(cfg, d, ch->decl_pos,
-			    "channel '%s' has no producer: no node has 'output: %s', so it would never close and '%s' would wait forever",
+			    "channel '%s' has no producer: no node has 'output: %s', so it would "
+			    "never close and '%s' would wait forever",
 			    ch->name, ch->name, node_name(cfg, ch->consumer));
 		else if (ch->producer < 0)
 			WARN(cfg, d, ch->decl_pos,
-			     "channel '%s' is declared under 'channels' but no node writes or reads it; remove it",
+			     "channel '%s' is declared under 'channels' but no node writes or "
+			     "reads it; remove it",
 			     ch->name);
 		else if (ch->consumer < 0)
 			ERR(cfg, d, cfg->nodes[ch->producer].output.pos,
-			    "channel '%s' written by '%s' has no consumer; '%s' would block forever once its buffer is full: "
+			    "channel '%s' written by '%s' has no consumer; '%s' would block "
+			    "forever once its buffer is full: "
 			    "add a node with 'input: %s' (a 'null' sink discards)",
-			    ch->name, node_name(cfg, ch->producer), node_name(cfg, ch->producer), ch->name);
+			    ch->name, node_name(cfg, ch->producer), node_name(cfg, ch->producer),
+			    ch->name);
 	}
 }
 
@@ -299,7 +326,8 @@ static int check_cycles(pl_config *cfg, pl_diags *d)
 			size_t used = 0;
 			int j = i;
 			do {
-				int w = snprintf(path + used, sizeof(path) - used, "%s -> ", node_name(cfg, j));
+				int w = snprintf(path + used, sizeof(path) - used, "%s -> ",
+						 node_name(cfg, j));
 				if (w < 0 || (size_t)w >= sizeof(path) - used)
 					break;
 				used += (size_t)w;
@@ -307,7 +335,9 @@ static int check_cycles(pl_config *cfg, pl_diags *d)
 			} while (j != i);
 			snprintf(path + used, sizeof(path) - used, "%s", node_name(cfg, i));
 			ERR(cfg, d, cfg->nodes[i].pos,
-			    "the nodes form a cycle (%s); messages must flow from generators to sinks", path);
+			    "the nodes form a cycle (%s); messages must flow from generators to "
+			    "sinks",
+			    path);
 		}
 		for (int k = (int)start; k >= 0 && state[k] == 1;) {
 			state[k] = 2;

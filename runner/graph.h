@@ -1,4 +1,5 @@
-/* graph.h - the checks a config passes before any thread starts: stages, parameters, graph rules. */
+/* graph.h - the checks a config passes before any thread starts: stages, parameters, graph rules.
+ */
 #ifndef PL_RUNNER_GRAPH_H
 #define PL_RUNNER_GRAPH_H
 

@@ -20,7 +20,8 @@ static int host_emit(pl_worker *pw, pl_msg *msg)
 		pl_msg_free(msg);
 		return PL_EINVAL;
 	}
-	if (w->in == NULL && atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed)) {
+	if (w->in == NULL &&
+	    atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed)) {
 		/* A generator stops producing once the pipeline stops. */
 		pl_msg_free(msg);
 		return PL_ECANCELED;
@@ -67,7 +68,8 @@ static void host_log(pl_worker *pw, int level, const char *fmt, ...)
 	va_end(ap);
 	const char *lvl = level >= 0 && level <= PL_LOG_DEBUG ? names[level] : "log";
 	/* One call per line: stdio locks the stream for its duration. */
-	fprintf(stderr, "pipeline: %s: node '%s' (worker %u): %s\n", lvl, pw->node, pw->index, line);
+	fprintf(stderr, "pipeline: %s: node '%s' (worker %u): %s\n", lvl, pw->node, pw->index,
+		line);
 }
 
 void pl_host_init(pl_host *h)

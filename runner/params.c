@@ -86,12 +86,12 @@ static int parse_value(const pl_param_spec *spec, const char *text, int quoted, 
 			errf(err, errlen, "expected %s, got '%s'", "an integer", text);
 			return rc;
 		}
-		if (rc == PL_ERANGE || ((spec->flags & PL_PARAM_RANGE) &&
-					(v->i < spec->min || v->i > spec->max))) {
+		if (rc == PL_ERANGE ||
+		    ((spec->flags & PL_PARAM_RANGE) && (v->i < spec->min || v->i > spec->max))) {
 			if (err != NULL && errlen > 0) {
 				if (spec->flags & PL_PARAM_RANGE)
-					snprintf(err, errlen, "%s is out of range [%lld, %lld]", text,
-						 (long long)spec->min, (long long)spec->max);
+					snprintf(err, errlen, "%s is out of range [%lld, %lld]",
+						 text, (long long)spec->min, (long long)spec->max);
 				else
 					snprintf(err, errlen, "%s does not fit in 64 bits", text);
 			}
@@ -153,7 +153,8 @@ int pl_params_create(const pl_stage *stage, pl_params **out, char *err, size_t e
 		int rc = parse_value(spec, spec->default_value, 0, &p->values[i], err, errlen);
 		if (rc != 0) {
 			if (rc != PL_ENOMEM)
-				errf(err, errlen, "stage's default for parameter '%s' is invalid: '%s'",
+				errf(err, errlen,
+				     "stage's default for parameter '%s' is invalid: '%s'",
 				     spec->name, spec->default_value);
 			pl_params_destroy(p);
 			return rc == PL_ENOMEM ? rc : PL_EINVAL;

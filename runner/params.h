@@ -1,4 +1,5 @@
-/* params.h - a node's stage parameters, parsed from YAML text and checked against the stage's schema. */
+/* params.h - a node's stage parameters, parsed from YAML text and checked against the stage's
+ * schema. */
 #ifndef PL_RUNNER_PARAMS_H
 #define PL_RUNNER_PARAMS_H
 

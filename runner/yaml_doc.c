@@ -42,15 +42,14 @@ static void syntax_error(const char *file, const yaml_parser_t *p, pl_diags *d)
 	const char *problem = p->problem ? p->problem : "unknown problem";
 	if (p->context != NULL)
 		pl_diag_add(d, PL_SEV_ERROR, file, pos,
-			    "YAML syntax error: %s %s (line %u); check indentation and quoting", p->context,
-			    problem, (unsigned)p->context_mark.line + 1);
+			    "YAML syntax error: %s %s (line %u); check indentation and quoting",
+			    p->context, problem, (unsigned)p->context_mark.line + 1);
 	else
 		pl_diag_add(d, PL_SEV_ERROR, file, pos,
 			    "YAML syntax error: %s; check indentation and quoting", problem);
 }
 
-int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc,
-		  pl_diags *d)
+int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc, pl_diags *d)
 {
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))
@@ -78,7 +77,8 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
 			yaml_node_t *root = yaml_document_get_root_node(&next);
 			if (root != NULL) {
 				pl_diag_add(d, PL_SEV_ERROR, file, pl_yaml_pos(root),
-					    "a second YAML document; a config file holds exactly one (remove the '---' separator)");
+					    "a second YAML document; a config file holds exactly "
+					    "one (remove the '---' separator)");
 				rc = PL_EINVAL;
 			}
 			yaml_document_delete(&next);
@@ -107,7 +107,8 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 		if (n + 1 >= cap) {
 			if (cap > PL_YAML_MAX_BYTES) {
 				pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
-					    "the file is larger than %zu bytes, the most a config may have",
+					    "the file is larger than %zu bytes, the most a config "
+					    "may have",
 					    PL_YAML_MAX_BYTES);
 				rc = PL_ERANGE;
 				break;

@@ -43,7 +43,7 @@ static int count_flush(pl_worker *w)
 	if (pl_out_write_line(stdout, (const unsigned char *)line, (size_t)n) != 0 ||
 	    pl_out_flush(stdout) != 0)
 		return w->host->failf(w, "cannot write to standard output: %s",
-				     pl_out_strerror(errno, ebuf, sizeof(ebuf)));
+				      pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 	return 0;
 }
 

@@ -68,12 +68,12 @@ static void delay_fini(pl_worker *w)
 }
 
 static const pl_param_spec delay_params[] = {
-	{.name = "ms",
-	 .type = PL_PARAM_INT,
-	 .flags = PL_PARAM_REQUIRED | PL_PARAM_RANGE,
-	 .description = "milliseconds to wait before passing each message on",
-	 .min = 0,
-	 .max = 86400000},
+	{ .name = "ms",
+	  .type = PL_PARAM_INT,
+	  .flags = PL_PARAM_REQUIRED | PL_PARAM_RANGE,
+	  .description = "milliseconds to wait before passing each message on",
+	  .min = 0,
+	  .max = 86400000 },
 };
 
 /* Waits `ms` milliseconds per message (per worker, so N workers overlap their

@@ -31,7 +31,7 @@ static int file_init(pl_worker *w, const pl_params *params)
 		int e = errno;
 		free(fs);
 		return h->failf(w, "cannot open '%s' for writing: %s", path,
-			       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+				pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	}
 	w->state = fs;
 	return 0;
@@ -49,7 +49,7 @@ static int file_process(pl_worker *w, pl_msg *msg)
 	h->msg_free(msg);
 	if (rc != 0)
 		return h->failf(w, "cannot write to '%s': %s", fs->path,
-			       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+				pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static int file_flush(pl_worker *w)
 
 	if (pl_out_flush(fs->f) != 0)
 		return w->host->failf(w, "cannot write to '%s': %s", fs->path,
-				     pl_out_strerror(errno, ebuf, sizeof(ebuf)));
+				      pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 	return 0;
 }
 
@@ -82,28 +82,23 @@ static void file_fini(pl_worker *w)
 }
 
 static const pl_param_spec file_params[] = {
-	{.name = "path",
-	 .type = PL_PARAM_STRING,
-	 .flags = PL_PARAM_REQUIRED,
-	 .description = "the file to write, relative to the current directory"},
-	{.name = "append",
-	 .type = PL_PARAM_BOOL,
-	 .default_value = "false",
-	 .description = "append to the file instead of truncating it"},
+	{ .name = "path",
+	  .type = PL_PARAM_STRING,
+	  .flags = PL_PARAM_REQUIRED,
+	  .description = "the file to write, relative to the current directory" },
+	{ .name = "append",
+	  .type = PL_PARAM_BOOL,
+	  .default_value = "false",
+	  .description = "append to the file instead of truncating it" },
 };
 
 /* Writes each message as one line to the file `path`, created or truncated
  * (or appended to, with `append`) before the pipeline starts.  One worker. */
 const pl_stage pl_stage_file = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_SINK,
-	.name = "file",
-	.description = "writes each message as a line to a file",
-	.params = file_params,
-	.n_params = sizeof(file_params) / sizeof(file_params[0]),
-	.max_workers = 1,
-	.init = file_init,
-	.process = file_process,
-	.flush = file_flush,
+	PL_STAGE_HEADER,         .kind = PL_STAGE_SINK,
+	.name = "file",          .description = "writes each message as a line to a file",
+	.params = file_params,   .n_params = sizeof(file_params) / sizeof(file_params[0]),
+	.max_workers = 1,        .init = file_init,
+	.process = file_process, .flush = file_flush,
 	.fini = file_fini,
 };

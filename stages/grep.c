@@ -109,14 +109,14 @@ static void grep_fini(pl_worker *w)
 }
 
 static const pl_param_spec grep_params[] = {
-	{.name = "pattern",
-	 .type = PL_PARAM_STRING,
-	 .flags = PL_PARAM_REQUIRED,
-	 .description = "a POSIX extended regular expression"},
-	{.name = "invert",
-	 .type = PL_PARAM_BOOL,
-	 .default_value = "false",
-	 .description = "keep the messages that do not match instead"},
+	{ .name = "pattern",
+	  .type = PL_PARAM_STRING,
+	  .flags = PL_PARAM_REQUIRED,
+	  .description = "a POSIX extended regular expression" },
+	{ .name = "invert",
+	  .type = PL_PARAM_BOOL,
+	  .default_value = "false",
+	  .description = "keep the messages that do not match instead" },
 };
 
 /* Passes on the messages that match `pattern` anywhere (or, with `invert`,

@@ -9,9 +9,9 @@
 #include "out.h"
 
 struct lines {
-	FILE *f;    /* stdin for "-" (never closed here) */
+	FILE *f;          /* stdin for "-" (never closed here) */
 	const char *path; /* for messages; borrowed from the params until fini */
-	char *buf;  /* getline's buffer */
+	char *buf;        /* getline's buffer */
 	size_t cap;
 };
 
@@ -32,7 +32,8 @@ static int lines_init(pl_worker *w, const pl_params *params)
 	} else if ((l->f = fopen(path, "r")) == NULL) {
 		int e = errno;
 		free(l);
-		return h->failf(w, "cannot open '%s': %s", path, pl_out_strerror(e, ebuf, sizeof(ebuf)));
+		return h->failf(w, "cannot open '%s': %s", path,
+				pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	}
 	w->state = l;
 	return 0;
@@ -54,7 +55,7 @@ static int lines_generate(pl_worker *w)
 				return 0; /* end of file */
 			int e = errno != 0 ? errno : EIO;
 			return h->failf(w, "cannot read '%s': %s", l->path,
-				       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+					pl_out_strerror(e, ebuf, sizeof(ebuf)));
 		}
 		size_t len = (size_t)n;
 		if (len > 0 && l->buf[len - 1] == '\n')
@@ -85,10 +86,10 @@ static void lines_fini(pl_worker *w)
 }
 
 static const pl_param_spec lines_params[] = {
-	{.name = "path",
-	 .type = PL_PARAM_STRING,
-	 .flags = PL_PARAM_REQUIRED,
-	 .description = "the file to read, or - for standard input"},
+	{ .name = "path",
+	  .type = PL_PARAM_STRING,
+	  .flags = PL_PARAM_REQUIRED,
+	  .description = "the file to read, or - for standard input" },
 };
 
 /* Reads the file named by `path` ("-": standard input) and emits each line

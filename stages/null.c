@@ -11,9 +11,7 @@ static int null_process(pl_worker *w, pl_msg *msg)
 /* Frees every message: for benchmarks and for pipelines run for their side
  * effects. */
 const pl_stage pl_stage_null = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_SINK,
-	.name = "null",
-	.description = "discards every message",
+	PL_STAGE_HEADER,         .kind = PL_STAGE_SINK,
+	.name = "null",          .description = "discards every message",
 	.process = null_process,
 };

@@ -76,9 +76,10 @@ static int seq_generate(pl_worker *w)
 	int stride_overflow = mul_overflows((int64_t)stride_n, s->step, &stride);
 	while (s->count == UINT64_MAX || k < s->count) {
 		if (overflow)
-			return h->failf(w, "term %" PRIu64 " of the sequence (start %" PRId64
-					  ", step %" PRId64 ") overflows 64-bit integers",
-				       k + 1, s->start, s->step);
+			return h->failf(w,
+					"term %" PRIu64 " of the sequence (start %" PRId64
+					", step %" PRId64 ") overflows 64-bit integers",
+					k + 1, s->start, s->step);
 		int n = snprintf(text, sizeof(text), "%" PRId64, value);
 		pl_msg *msg = h->msg_new((size_t)n);
 		if (msg == NULL)
@@ -102,20 +103,20 @@ static void seq_fini(pl_worker *w)
 }
 
 static const pl_param_spec seq_params[] = {
-	{.name = "count",
-	 .type = PL_PARAM_INT,
-	 .flags = PL_PARAM_RANGE,
-	 .description = "how many numbers to emit; unlimited when not given",
-	 .min = 0,
-	 .max = INT64_MAX},
-	{.name = "start",
-	 .type = PL_PARAM_INT,
-	 .default_value = "1",
-	 .description = "the first number"},
-	{.name = "step",
-	 .type = PL_PARAM_INT,
-	 .default_value = "1",
-	 .description = "the difference between consecutive numbers (may be negative)"},
+	{ .name = "count",
+	  .type = PL_PARAM_INT,
+	  .flags = PL_PARAM_RANGE,
+	  .description = "how many numbers to emit; unlimited when not given",
+	  .min = 0,
+	  .max = INT64_MAX },
+	{ .name = "start",
+	  .type = PL_PARAM_INT,
+	  .default_value = "1",
+	  .description = "the first number" },
+	{ .name = "step",
+	  .type = PL_PARAM_INT,
+	  .default_value = "1",
+	  .description = "the difference between consecutive numbers (may be negative)" },
 };
 
 /* Emits `count` decimal integers from `start` by `step`, one per message;

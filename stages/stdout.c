@@ -16,7 +16,7 @@ static int stdout_process(pl_worker *w, pl_msg *msg)
 	h->msg_free(msg);
 	if (rc != 0)
 		return h->failf(w, "cannot write to standard output: %s",
-			       pl_out_strerror(e, ebuf, sizeof(ebuf)));
+				pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	return 0;
 }
 
@@ -26,7 +26,7 @@ static int stdout_flush(pl_worker *w)
 
 	if (pl_out_flush(stdout) != 0)
 		return w->host->failf(w, "cannot write to standard output: %s",
-				     pl_out_strerror(errno, ebuf, sizeof(ebuf)));
+				      pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 	return 0;
 }
 

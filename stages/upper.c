@@ -17,9 +17,7 @@ static int upper_process(pl_worker *w, pl_msg *msg)
 /* Upper-cases the ASCII letters a-z of each message; other bytes (UTF-8
  * included) pass unchanged. */
 const pl_stage pl_stage_upper = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_TRANSFORM,
-	.name = "upper",
-	.description = "upper-cases the ASCII letters of each message",
+	PL_STAGE_HEADER,          .kind = PL_STAGE_TRANSFORM,
+	.name = "upper",          .description = "upper-cases the ASCII letters of each message",
 	.process = upper_process,
 };

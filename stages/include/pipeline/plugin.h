@@ -28,16 +28,16 @@ extern "C" {
 
 /* ---- Errors: 0 is success, failures are negative. ------------------------ */
 
-#define PL_ERRNO_MAP(X)                                                        \
-	X(ENOMEM, -1, "out of memory")                                          \
-	X(EINVAL, -2, "invalid argument")                                       \
-	X(ECLOSED, -3, "channel closed")                                        \
-	X(ECANCELED, -4, "pipeline is stopping")                                \
-	X(EIO, -5, "input/output error")                                        \
-	X(ESTAGE, -6, "stage failed")                                           \
-	X(ENOENT, -7, "not found")                                              \
-	X(ERANGE, -8, "value out of range")                                     \
-	X(EAGAIN, -9, "resource temporarily unavailable")                       \
+#define PL_ERRNO_MAP(X)                                   \
+	X(ENOMEM, -1, "out of memory")                    \
+	X(EINVAL, -2, "invalid argument")                 \
+	X(ECLOSED, -3, "channel closed")                  \
+	X(ECANCELED, -4, "pipeline is stopping")          \
+	X(EIO, -5, "input/output error")                  \
+	X(ESTAGE, -6, "stage failed")                     \
+	X(ENOENT, -7, "not found")                        \
+	X(ERANGE, -8, "value out of range")               \
+	X(EAGAIN, -9, "resource temporarily unavailable") \
 	X(ENOTSUP, -10, "not supported")
 
 enum pl_errno {
@@ -181,24 +181,24 @@ typedef struct pl_stage {
 /* ---- Describing a plugin (a set of stages). ------------------------------ */
 
 #define PL_PLUGIN_MAGIC 0x504c5047u /* "PLPG" */
-#define PL_ABI_MAJOR 1u
-#define PL_ABI_MINOR 0u
+#define PL_ABI_MAJOR    1u
+#define PL_ABI_MINOR    0u
 
 typedef struct pl_plugin {
-	uint32_t magic;      /* PL_PLUGIN_MAGIC */
-	uint32_t abi_major;  /* PL_ABI_MAJOR the plugin was built with */
-	uint32_t abi_minor;  /* PL_ABI_MINOR the plugin was built with */
-	uint32_t size;       /* sizeof(pl_plugin) the plugin was built with */
-	const char *name;    /* for messages */
+	uint32_t magic;     /* PL_PLUGIN_MAGIC */
+	uint32_t abi_major; /* PL_ABI_MAJOR the plugin was built with */
+	uint32_t abi_minor; /* PL_ABI_MINOR the plugin was built with */
+	uint32_t size;      /* sizeof(pl_plugin) the plugin was built with */
+	const char *name;   /* for messages */
 	const pl_stage *const *stages;
 	uint32_t n_stages;
 	uint32_t reserved0;
 } pl_plugin;
 
 /* Fills the fixed header fields of a pl_plugin or pl_stage. */
-#define PL_PLUGIN_HEADER                                                       \
-	.magic = PL_PLUGIN_MAGIC, .abi_major = PL_ABI_MAJOR,                    \
-	.abi_minor = PL_ABI_MINOR, .size = sizeof(pl_plugin)
+#define PL_PLUGIN_HEADER                                                                \
+	.magic = PL_PLUGIN_MAGIC, .abi_major = PL_ABI_MAJOR, .abi_minor = PL_ABI_MINOR, \
+	.size = sizeof(pl_plugin)
 #define PL_STAGE_HEADER .size = sizeof(pl_stage)
 
 #ifdef __cplusplus
