@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential # gcc, make, libc headers; gcc's TSan/ASan/UBSan runtimes
 	clang           # the second compiler: the ASan+UBSan build uses it
+	libclang-rt-14-dev # clang's sanitizer runtimes (only recommended by clang)
 	cmake
 	pkg-config
 	libyaml-dev     # the YAML parser (line and column of every node)

@@ -148,7 +148,7 @@ int pl_harness_create(pl_harness *h, const pl_stage *stage)
 		.param_float = pl_params_float,
 		.strerror = pl_strerror,
 	};
-	h->worker = (pl_worker){.host = &h->host, .index = 0, .count = 1, .node = stage->name};
+	h->worker = (pl_worker){ .host = &h->host, .index = 0, .count = 1, .node = stage->name };
 	h->stage = stage;
 	h->emit_limit = PL_HARNESS_EMIT_LIMIT;
 	h->live_before = pl_harness_live_msgs();

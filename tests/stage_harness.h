@@ -68,7 +68,7 @@ typedef struct pl_harness {
 	long live_before; /* pl_harness_live_msgs() when created */
 } pl_harness;
 
-#define PL_HARNESS_EMIT_LIMIT 1000000
+#define PL_HARNESS_EMIT_LIMIT    1000000
 #define PL_HARNESS_REFUSED_LIMIT 1000
 
 /* Sets up `h` for `stage` with its schema's defaults; worker 0 of 1, emit

@@ -1,4 +1,5 @@
-/* test_cli.c - the `pipeline` binary end to end: every example's output, exit codes, errors, help. */
+/* test_cli.c - the `pipeline` binary end to end: every example's output, exit codes, errors, help.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,7 +112,8 @@ static void test_version_and_help(void **state)
 	(void)state;
 	RUN(&res, "--version");
 	assert_int_equal(res.code, 0);
-	assert_string_equal(res.out, "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.0)\n");
+	assert_string_equal(res.out,
+			    "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.0)\n");
 	RUN(&res, "--help");
 	assert_int_equal(res.code, 0);
 	assert_non_null(strstr(res.out, "Usage: pipeline COMMAND [OPTIONS]"));
@@ -130,13 +132,17 @@ static void test_usage_errors(void **state)
 		const char *err;
 	} cases[] = {
 		{ { NULL }, "pipeline: no command given; see 'pipeline --help'\n" },
-		{ { "frobnicate", NULL }, "pipeline: unknown command 'frobnicate'; see 'pipeline --help'\n" },
+		{ { "frobnicate", NULL },
+		  "pipeline: unknown command 'frobnicate'; see 'pipeline --help'\n" },
 		{ { "run", NULL }, "pipeline: run: no FILE given; see 'pipeline run --help'\n" },
-		{ { "run", "--loud", NULL }, "pipeline: run: unknown option '--loud'; see 'pipeline run --help'\n" },
-		{ { "run", "a.yaml", "b.yaml" }, "pipeline: run: one file at a time, but also got 'b.yaml'\n" },
+		{ { "run", "--loud", NULL },
+		  "pipeline: run: unknown option '--loud'; see 'pipeline run --help'\n" },
+		{ { "run", "a.yaml", "b.yaml" },
+		  "pipeline: run: one file at a time, but also got 'b.yaml'\n" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[4] = { cases[i].args[0], cases[i].args[1], cases[i].args[2], NULL };
+		const char *args[4] = { cases[i].args[0], cases[i].args[1], cases[i].args[2],
+					NULL };
 		run(&res, NULL, 0, args);
 		assert_int_equal(res.code, 2);
 		assert_string_equal(res.err, cases[i].err);
@@ -209,10 +215,12 @@ static void test_grep_errors(void **state)
 	(void)state;
 	RUN(&res, "run", "-q", "pipelines/grep-errors.yaml");
 	assert_int_equal(res.code, 0);
-	assert_string_equal(res.out,
-			    "10.0.0.3 - - [27/Nov/2026:10:00:02 +0000] \"POST /api/items HTTP/1.1\" 500 87\n"
-			    "10.0.0.5 - - [27/Nov/2026:10:00:08 +0000] \"GET /api/report HTTP/1.1\" 503 64\n"
-			    "10.0.0.3 - - [27/Nov/2026:10:00:12 +0000] \"PUT /api/items/3 HTTP/1.1\" 502 150\n");
+	assert_string_equal(
+		res.out,
+		"10.0.0.3 - - [27/Nov/2026:10:00:02 +0000] \"POST /api/items HTTP/1.1\" 500 87\n"
+		"10.0.0.5 - - [27/Nov/2026:10:00:08 +0000] \"GET /api/report HTTP/1.1\" 503 64\n"
+		"10.0.0.3 - - [27/Nov/2026:10:00:12 +0000] \"PUT /api/items/3 HTTP/1.1\" 502 "
+		"150\n");
 }
 
 static void test_config_from_stdin(void **state)
@@ -239,11 +247,14 @@ static void test_bad_config(void **state)
 	    0, (const char *const[]){ "run", "-", NULL });
 	assert_int_equal(res.code, 2);
 	assert_string_equal(res.out, "");
-	assert_string_equal(res.err, "<stdin>:4:52: error: channel 'c' has two producers, 'a' (line 3) and 'b' (line 4); "
+	assert_string_equal(res.err, "<stdin>:4:52: error: channel 'c' has two producers, 'a' "
+				     "(line 3) and 'b' (line 4); "
 				     "merge them with a fan-in node\n");
 	RUN(&res, "run", "no/such/file.yaml");
 	assert_int_equal(res.code, 2);
-	assert_string_equal(res.err, "no/such/file.yaml: error: cannot open the file: No such file or directory\n");
+	assert_string_equal(
+		res.err,
+		"no/such/file.yaml: error: cannot open the file: No such file or directory\n");
 }
 
 /* A stage failing at run time: exit 1, the node named. */

@@ -1,4 +1,5 @@
-/* test_config.c - config decoding and graph checks: each bad config gives its message at its line and column. */
+/* test_config.c - config decoding and graph checks: each bad config gives its message at its line
+ * and column. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,86 +33,212 @@ static int check_text(const char *text, pl_diags *d)
 }
 
 /* A minimal valid prefix: version line, then nodes. */
-#define V "version: 1\nnodes:\n"
+#define V              "version: 1\nnodes:\n"
 #define GEN(name, out) "  - {name: " name ", type: generator, stage: seq, output: " out "}\n"
 #define SINK(name, in) "  - {name: " name ", type: sink, stage: null, input: " in "}\n"
 
 struct bad_case {
 	const char *what;
 	const char *yaml;
-	unsigned line; /* 0: the whole file */
-	const char *at; /* the text on that line the error points at (its first occurrence) */
+	unsigned line;       /* 0: the whole file */
+	const char *at;      /* the text on that line the error points at (its first occurrence) */
 	const char *message; /* a part of the first error's text */
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "syntax: unclosed flow mapping", V "  - {name: a, type: generator\n", 4, "", "YAML syntax error" },
-	{ "syntax: bad indentation", "version: 1\n nodes: []\n", 2, ":", "YAML syntax error: mapping values are not allowed in this context" },
+	{ "syntax: unclosed flow mapping", V "  - {name: a, type: generator\n", 4, "",
+	  "YAML syntax error" },
+	{ "syntax: bad indentation", "version: 1\n nodes: []\n", 2, ":",
+	  "YAML syntax error: mapping values are not allowed in this context" },
 	{ "empty file", "", 0, NULL, "the file is empty" },
-	{ "two documents", V GEN("g", "c") SINK("s", "c") "---\nversion: 1\n", 6, "version", "a second YAML document" },
-	{ "top level is a list", "- a\n- b\n", 1, "-", "the top level of a config must be a mapping" },
-	{ "version missing", "nodes:\n" GEN("g", "c") SINK("s", "c"), 1, "nodes", "needs 'version: 1'" },
-	{ "version 2", "version: 2\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "2", "unknown config version 2; this pipeline reads version 1" },
-	{ "version quoted", "version: \"1\"\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "\"1\"", "'version' must be an integer, got a scalar in quotes: 1" },
-	{ "unknown top key with hint", V GEN("g", "c") SINK("s", "c") "chanels: {}\n", 5, "chanels", "unknown key 'chanels' in the top level; did you mean 'channels'?" },
-	{ "duplicate key", "version: 1\nversion: 1\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2, "version", "'version' is given twice in the top level (first on line 1)" },
+	{ "two documents", V GEN("g", "c") SINK("s", "c") "---\nversion: 1\n", 6, "version",
+	  "a second YAML document" },
+	{ "top level is a list", "- a\n- b\n", 1, "-",
+	  "the top level of a config must be a mapping" },
+	{ "version missing", "nodes:\n" GEN("g", "c") SINK("s", "c"), 1, "nodes",
+	  "needs 'version: 1'" },
+	{ "version 2", "version: 2\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "2",
+	  "unknown config version 2; this pipeline reads version 1" },
+	{ "version quoted", "version: \"1\"\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "\"1\"",
+	  "'version' must be an integer, got a scalar in quotes: 1" },
+	{ "unknown top key with hint", V GEN("g", "c") SINK("s", "c") "chanels: {}\n", 5, "chanels",
+	  "unknown key 'chanels' in the top level; did you mean 'channels'?" },
+	{ "duplicate key", "version: 1\nversion: 1\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2,
+	  "version", "'version' is given twice in the top level (first on line 1)" },
 	{ "nodes missing", "version: 1\n", 1, "version", "needs a 'nodes' list" },
 	{ "nodes not a list", "version: 1\nnodes: {a: 1}\n", 2, "{", "'nodes' must be a list" },
 	{ "nodes empty", "version: 1\nnodes: []\n", 2, "[", "'nodes' is empty" },
-	{ "node not a mapping", V "  - just-a-name\n", 3, "just", "each entry of 'nodes' must be a mapping" },
-	{ "node without name", V "  - {type: generator, stage: seq, output: c}\n" SINK("s", "c"), 3, "{", "a node needs a 'name'" },
-	{ "node name with a space", V "  - {name: 'my node', type: generator, stage: seq, output: c}\n" SINK("s", "c"), 3, "'my", "node name 'my node' may hold only letters" },
-	{ "duplicate node name", V GEN("a", "c") SINK("a", "c"), 4, "a,", "node name 'a' is already used on line 3" },
-	{ "node without type", V "  - {name: g, stage: seq, output: c}\n" SINK("s", "c"), 3, "{", "node 'g' needs a 'type'" },
-	{ "unknown type with hint", V "  - {name: g, type: generatr, stage: seq, output: c}\n" SINK("s", "c"), 3, "generatr", "unknown node type 'generatr' (did you mean 'generator'?)" },
-	{ "unknown node key with hint", V "  - {name: g, type: generator, stage: seq, ouput: c}\n" SINK("s", "c"), 3, "ouput", "unknown key 'ouput' in a node; did you mean 'output'?" },
-	{ "workers zero", V GEN("g", "c") "  - {name: w, type: fan-out, workers: 0, stage: upper, input: c, output: d}\n" SINK("s", "d"), 4, "0", "'workers' is 0, out of range: it must be between 1 and 100000" },
-	{ "workers negative", V GEN("g", "c") "  - {name: w, type: fan-out, workers: -3, stage: upper, input: c, output: d}\n" SINK("s", "d"), 4, "-3", "'workers' is -3; a node needs at least 1 worker" },
-	{ "workers not a number", V GEN("g", "c") "  - {name: w, type: fan-out, workers: many, stage: upper, input: c, output: d}\n" SINK("s", "d"), 4, "many", "'workers' must be an integer, got 'many'" },
-	{ "workers too many", V GEN("g", "c") "  - {name: w, type: fan-out, workers: 100001, stage: upper, input: c, output: d}\n" SINK("s", "d"), 4, "100001", "between 1 and 100000" },
-	{ "negative channel buffer", "version: 1\nchannels:\n  c: {buffer: -1}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3, "-1", "'buffer' is -1, out of range: it must be between 0 and 16777216" },
-	{ "negative default buffer", "version: 1\ndefaults: {buffer: -5}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2, "-5", "'buffer' is -5, out of range" },
-	{ "buffer not a number", "version: 1\nchannels:\n  c: {buffer: big}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3, "big", "'buffer' must be an integer, got 'big'" },
-	{ "unknown channel key", "version: 1\nchannels:\n  c: {bufer: 3}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3, "bufer", "unknown key 'bufer' in channel 'c'; did you mean 'buffer'?" },
-	{ "two producers", V GEN("a", "c") GEN("b", "c") SINK("s", "c"), 4, "c}", "channel 'c' has two producers, 'a' (line 3) and 'b' (line 4); merge them with a fan-in node" },
-	{ "two consumers", V GEN("g", "c") SINK("s1", "c") SINK("s2", "c"), 5, "c}", "channel 'c' has two consumers, 's1' (line 4) and 's2' (line 5); each message goes to one reader only: use one fan-out node" },
-	{ "channel with no producer", "version: 1\nchannels:\n  c: {buffer: 4}\nnodes:\n" SINK("s", "c"), 3, "c:", "channel 'c' has no producer: no node has 'output: c', so it would never close and 's' would wait forever" },
-	{ "input names no channel", V GEN("g", "c") SINK("s", "c") SINK("t", "cc"), 5, "cc", "node 't' reads channel 'cc', which no node writes (no 'output: cc'); did you mean 'c'?" },
-	{ "channel with no consumer", V GEN("g", "c"), 3, "c}", "channel 'c' written by 'g' has no consumer; 'g' would block forever once its buffer is full" },
-	{ "cycle", V GEN("g", "c") "  - {name: a, type: fan-in, inputs: [c, back], output: m}\n  - {name: b, type: fan-out, stage: upper, input: m, output: back}\n", 4, "{", "the nodes form a cycle (a -> b -> a)" },
-	{ "self loop", V "  - {name: a, type: fan-out, stage: upper, input: x, output: x}\n", 3, "{", "the nodes form a cycle (a -> a)" },
-	{ "generator with input", V GEN("g0", "z") "  - {name: g, type: generator, stage: seq, input: z, output: c}\n" SINK("s", "c"), 4, "z,", "generator node 'g' reads no channel" },
-	{ "generator with workers", V "  - {name: g, type: generator, workers: 4, stage: seq, output: c}\n" SINK("s", "c"), 3, "4", "generator node 'g' has exactly one worker; put a fan-out with 'workers: 4' after it" },
-	{ "generator without output", V "  - {name: g, type: generator, stage: seq}\n", 3, "{", "generator node 'g' needs an 'output' channel" },
-	{ "output is a list", V "  - {name: g, type: generator, stage: seq, output: [a, b]}\n", 3, "[", "'output' names one channel" },
-	{ "sink with output", V GEN("g", "c") "  - {name: s, type: sink, stage: null, input: c, output: d}\n", 4, "d}", "sink node 's' writes no channel" },
-	{ "fan-in with one input", V GEN("g", "c") "  - {name: m, type: fan-in, inputs: [c], output: d}\n" SINK("s", "d"), 4, "[", "fan-in node 'm' has 1 input; it merges two or more channels" },
-	{ "fan-in with input", V GEN("g", "c") "  - {name: m, type: fan-in, input: c, output: d}\n" SINK("s", "d"), 4, "c,", "fan-in node 'm' merges two or more channels: write 'inputs: [a, b]'" },
-	{ "fan-in with a stage", V GEN("a", "c") GEN("b", "e") "  - {name: m, type: fan-in, stage: upper, inputs: [c, e], output: d}\n" SINK("s", "d"), 5, "upper", "fan-in node 'm' runs no stage" },
-	{ "fan-in with workers", V GEN("a", "c") GEN("b", "e") "  - {name: m, type: fan-in, workers: 2, inputs: [c, e], output: d}\n" SINK("s", "d"), 5, "2", "fan-in node 'm' has one forwarding thread per input" },
-	{ "fan-in lists a channel twice", V GEN("g", "c") "  - {name: m, type: fan-in, inputs: [c, c], output: d}\n" SINK("s", "d"), 4, "c]", "fan-in node 'm' lists channel 'c' twice" },
-	{ "fan-in inputs not a list", V GEN("g", "c") "  - {name: m, type: fan-in, inputs: c, output: d}\n" SINK("s", "d"), 4, "c,", "'inputs' must be a list of channel names" },
-	{ "input and inputs", V GEN("g", "c") "  - {name: m, type: fan-in, input: c, inputs: [c, c], output: d}\n" SINK("s", "d"), 4, "[", "has both 'input' and 'inputs'" },
-	{ "fan-out without input", V "  - {name: w, type: fan-out, stage: upper, output: d}\n" SINK("s", "d"), 3, "{", "fan-out node 'w' needs an 'input' channel" },
-	{ "fan-out with inputs", V GEN("a", "c") GEN("b", "e") "  - {name: w, type: fan-out, stage: upper, inputs: [c, e], output: d}\n" SINK("s", "d"), 5, "[", "fan-out node 'w' reads one channel: write 'input: NAME'" },
-	{ "input is a list", V GEN("g", "c") "  - {name: s, type: sink, stage: null, input: [c]}\n", 4, "[", "'input' names one channel; to merge several channels use a fan-in" },
-	{ "sink without stage", V GEN("g", "c") "  - {name: s, type: sink, input: c}\n", 4, "{", "sink node 's' needs a 'stage'" },
-	{ "empty stage", V GEN("g", "c") "  - {name: s, type: sink, stage: , input: c}\n", 4, ", input", "'stage' must be a string" },
-	{ "unknown stage with hint", V GEN("g", "c") "  - {name: s, type: sink, stage: stdot, input: c}\n", 4, "stdot", "unknown stage 'stdot'; did you mean 'stdout'?" },
-	{ "unknown stage without hint", V GEN("g", "c") "  - {name: s, type: sink, stage: kafka, input: c}\n", 4, "kafka", "unknown stage 'kafka'; the sink stages are: stdout, file, null, count" },
-	{ "stage of the wrong kind", V "  - {name: g, type: generator, stage: upper, output: c}\n" SINK("s", "c"), 3, "upper", "stage 'upper' is a transform, but generator node 'g' runs a generator stage: seq, lines" },
-	{ "stage limited to one worker", V GEN("g", "c") "  - {name: s, type: sink, stage: count, workers: 2, input: c}\n", 4, "2", "stage 'count' runs on at most 1 worker, but node 's' asks for 2" },
-	{ "unknown param with hint", V "  - {name: g, type: generator, stage: seq, params: {cuont: 3}, output: c}\n" SINK("s", "c"), 3, "cuont", "stage 'seq' has no parameter 'cuont'; did you mean 'count'?" },
-	{ "param on a stage without params", V GEN("g", "c") "  - {name: w, type: fan-out, stage: upper, params: {x: 1}, input: c, output: d}\n" SINK("s", "d"), 4, "x:", "stage 'upper' takes no parameters; remove 'x'" },
-	{ "param of the wrong type", V "  - {name: g, type: generator, stage: seq, params: {count: lots}, output: c}\n" SINK("s", "c"), 3, "lots", "parameter 'count' of stage 'seq': expected an integer, got 'lots'" },
-	{ "quoted integer param", V "  - {name: g, type: generator, stage: seq, params: {count: \"3\"}, output: c}\n" SINK("s", "c"), 3, "\"3\"", "expected integer, got the quoted string \"3\"" },
-	{ "bool param", V GEN("g", "c") "  - {name: w, type: fan-out, stage: grep, params: {pattern: x, invert: maybe}, input: c, output: d}\n" SINK("s", "d"), 4, "maybe", "expected true or false, got 'maybe'" },
-	{ "missing required param", V "  - {name: g, type: generator, stage: lines, output: c}\n" SINK("s", "c"), 3, "{", "stage 'lines' of node 'g' needs the parameter 'path'" },
-	{ "missing required param with params", V "  - {name: g, type: generator, stage: lines, params: {}, output: c}\n" SINK("s", "c"), 3, "{}", "needs the parameter 'path'" },
-	{ "param out of range", V GEN("g", "c") "  - {name: w, type: fan-out, stage: delay, params: {ms: -1}, input: c, output: d}\n" SINK("s", "d"), 4, "-1", "-1 is out of range [0, 86400000]" },
-	{ "params not a mapping", V "  - {name: g, type: generator, stage: seq, params: [1], output: c}\n" SINK("s", "c"), 3, "[", "'params' must be a mapping" },
-	{ "param value is a list", V "  - {name: g, type: generator, stage: seq, params: {count: [1]}, output: c}\n" SINK("s", "c"), 3, "[1]", "parameter 'count' must be a single value" },
-	{ "bad channel name", V "  - {name: g, type: generator, stage: seq, output: 'a b'}\n", 3, "'a b'", "channel name 'a b' may hold only letters" },
+	{ "node not a mapping", V "  - just-a-name\n", 3, "just",
+	  "each entry of 'nodes' must be a mapping" },
+	{ "node without name", V "  - {type: generator, stage: seq, output: c}\n" SINK("s", "c"), 3,
+	  "{", "a node needs a 'name'" },
+	{ "node name with a space",
+	  V "  - {name: 'my node', type: generator, stage: seq, output: c}\n" SINK("s", "c"), 3,
+	  "'my", "node name 'my node' may hold only letters" },
+	{ "duplicate node name", V GEN("a", "c") SINK("a", "c"), 4, "a,",
+	  "node name 'a' is already used on line 3" },
+	{ "node without type", V "  - {name: g, stage: seq, output: c}\n" SINK("s", "c"), 3, "{",
+	  "node 'g' needs a 'type'" },
+	{ "unknown type with hint",
+	  V "  - {name: g, type: generatr, stage: seq, output: c}\n" SINK("s", "c"), 3, "generatr",
+	  "unknown node type 'generatr' (did you mean 'generator'?)" },
+	{ "unknown node key with hint",
+	  V "  - {name: g, type: generator, stage: seq, ouput: c}\n" SINK("s", "c"), 3, "ouput",
+	  "unknown key 'ouput' in a node; did you mean 'output'?" },
+	{ "workers zero",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: 0, stage: upper, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "0", "'workers' is 0, out of range: it must be between 1 and 100000" },
+	{ "workers negative",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: -3, stage: upper, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "-3", "'workers' is -3; a node needs at least 1 worker" },
+	{ "workers not a number",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: many, stage: upper, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "many", "'workers' must be an integer, got 'many'" },
+	{ "workers too many",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: 100001, stage: upper, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "100001", "between 1 and 100000" },
+	{ "negative channel buffer",
+	  "version: 1\nchannels:\n  c: {buffer: -1}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3,
+	  "-1", "'buffer' is -1, out of range: it must be between 0 and 16777216" },
+	{ "negative default buffer",
+	  "version: 1\ndefaults: {buffer: -5}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2, "-5",
+	  "'buffer' is -5, out of range" },
+	{ "buffer not a number",
+	  "version: 1\nchannels:\n  c: {buffer: big}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3,
+	  "big", "'buffer' must be an integer, got 'big'" },
+	{ "unknown channel key",
+	  "version: 1\nchannels:\n  c: {bufer: 3}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 3,
+	  "bufer", "unknown key 'bufer' in channel 'c'; did you mean 'buffer'?" },
+	{ "two producers", V GEN("a", "c") GEN("b", "c") SINK("s", "c"), 4, "c}",
+	  "channel 'c' has two producers, 'a' (line 3) and 'b' (line 4); merge them with a fan-in "
+	  "node" },
+	{ "two consumers", V GEN("g", "c") SINK("s1", "c") SINK("s2", "c"), 5, "c}",
+	  "channel 'c' has two consumers, 's1' (line 4) and 's2' (line 5); each message goes to "
+	  "one reader only: use one fan-out node" },
+	{ "channel with no producer",
+	  "version: 1\nchannels:\n  c: {buffer: 4}\nnodes:\n" SINK("s", "c"), 3, "c:",
+	  "channel 'c' has no producer: no node has 'output: c', so it would never close and 's' "
+	  "would wait forever" },
+	{ "input names no channel", V GEN("g", "c") SINK("s", "c") SINK("t", "cc"), 5, "cc",
+	  "node 't' reads channel 'cc', which no node writes (no 'output: cc'); did you mean "
+	  "'c'?" },
+	{ "channel with no consumer", V GEN("g", "c"), 3, "c}",
+	  "channel 'c' written by 'g' has no consumer; 'g' would block forever once its buffer is "
+	  "full" },
+	{ "cycle",
+	  V GEN("g", "c") "  - {name: a, type: fan-in, inputs: [c, back], output: m}\n  - {name: "
+			  "b, type: fan-out, stage: upper, input: m, output: back}\n",
+	  4, "{", "the nodes form a cycle (a -> b -> a)" },
+	{ "self loop", V "  - {name: a, type: fan-out, stage: upper, input: x, output: x}\n", 3,
+	  "{", "the nodes form a cycle (a -> a)" },
+	{ "generator with input",
+	  V GEN("g0", "z") "  - {name: g, type: generator, stage: seq, input: z, output: c}\n" SINK(
+		  "s", "c"),
+	  4, "z,", "generator node 'g' reads no channel" },
+	{ "generator with workers",
+	  V "  - {name: g, type: generator, workers: 4, stage: seq, output: c}\n" SINK("s", "c"), 3,
+	  "4",
+	  "generator node 'g' has exactly one worker; put a fan-out with 'workers: 4' after it" },
+	{ "generator without output", V "  - {name: g, type: generator, stage: seq}\n", 3, "{",
+	  "generator node 'g' needs an 'output' channel" },
+	{ "output is a list", V "  - {name: g, type: generator, stage: seq, output: [a, b]}\n", 3,
+	  "[", "'output' names one channel" },
+	{ "sink with output",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: null, input: c, output: d}\n", 4, "d}",
+	  "sink node 's' writes no channel" },
+	{ "fan-in with one input",
+	  V GEN("g", "c") "  - {name: m, type: fan-in, inputs: [c], output: d}\n" SINK("s", "d"), 4,
+	  "[", "fan-in node 'm' has 1 input; it merges two or more channels" },
+	{ "fan-in with input",
+	  V GEN("g", "c") "  - {name: m, type: fan-in, input: c, output: d}\n" SINK("s", "d"), 4,
+	  "c,", "fan-in node 'm' merges two or more channels: write 'inputs: [a, b]'" },
+	{ "fan-in with a stage",
+	  V GEN("a", "c") GEN("b", "e") "  - {name: m, type: fan-in, stage: upper, inputs: [c, e], "
+					"output: d}\n" SINK("s", "d"),
+	  5, "upper", "fan-in node 'm' runs no stage" },
+	{ "fan-in with workers",
+	  V GEN("a", "c") GEN("b", "e") "  - {name: m, type: fan-in, workers: 2, inputs: [c, e], "
+					"output: d}\n" SINK("s", "d"),
+	  5, "2", "fan-in node 'm' has one forwarding thread per input" },
+	{ "fan-in lists a channel twice",
+	  V GEN("g", "c") "  - {name: m, type: fan-in, inputs: [c, c], output: d}\n" SINK("s", "d"),
+	  4, "c]", "fan-in node 'm' lists channel 'c' twice" },
+	{ "fan-in inputs not a list",
+	  V GEN("g", "c") "  - {name: m, type: fan-in, inputs: c, output: d}\n" SINK("s", "d"), 4,
+	  "c,", "'inputs' must be a list of channel names" },
+	{ "input and inputs",
+	  V GEN("g", "c") "  - {name: m, type: fan-in, input: c, inputs: [c, c], output: d}\n" SINK(
+		  "s", "d"),
+	  4, "[", "has both 'input' and 'inputs'" },
+	{ "fan-out without input",
+	  V "  - {name: w, type: fan-out, stage: upper, output: d}\n" SINK("s", "d"), 3, "{",
+	  "fan-out node 'w' needs an 'input' channel" },
+	{ "fan-out with inputs",
+	  V GEN("a", "c") GEN("b", "e") "  - {name: w, type: fan-out, stage: upper, inputs: [c, "
+					"e], output: d}\n" SINK("s", "d"),
+	  5, "[", "fan-out node 'w' reads one channel: write 'input: NAME'" },
+	{ "input is a list", V GEN("g", "c") "  - {name: s, type: sink, stage: null, input: [c]}\n",
+	  4, "[", "'input' names one channel; to merge several channels use a fan-in" },
+	{ "sink without stage", V GEN("g", "c") "  - {name: s, type: sink, input: c}\n", 4, "{",
+	  "sink node 's' needs a 'stage'" },
+	{ "empty stage", V GEN("g", "c") "  - {name: s, type: sink, stage: , input: c}\n", 4,
+	  ", input", "'stage' must be a string" },
+	{ "unknown stage with hint",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: stdot, input: c}\n", 4, "stdot",
+	  "unknown stage 'stdot'; did you mean 'stdout'?" },
+	{ "unknown stage without hint",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: kafka, input: c}\n", 4, "kafka",
+	  "unknown stage 'kafka'; the sink stages are: stdout, file, null, count" },
+	{ "stage of the wrong kind",
+	  V "  - {name: g, type: generator, stage: upper, output: c}\n" SINK("s", "c"), 3, "upper",
+	  "stage 'upper' is a transform, but generator node 'g' runs a generator stage: seq, "
+	  "lines" },
+	{ "stage limited to one worker",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: count, workers: 2, input: c}\n", 4, "2",
+	  "stage 'count' runs on at most 1 worker, but node 's' asks for 2" },
+	{ "unknown param with hint",
+	  V "  - {name: g, type: generator, stage: seq, params: {cuont: 3}, output: c}\n" SINK("s",
+											       "c"),
+	  3, "cuont", "stage 'seq' has no parameter 'cuont'; did you mean 'count'?" },
+	{ "param on a stage without params",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, stage: upper, params: {x: 1}, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "x:", "stage 'upper' takes no parameters; remove 'x'" },
+	{ "param of the wrong type",
+	  V "  - {name: g, type: generator, stage: seq, params: {count: lots}, output: c}\n" SINK(
+		  "s", "c"),
+	  3, "lots", "parameter 'count' of stage 'seq': expected an integer, got 'lots'" },
+	{ "quoted integer param",
+	  V "  - {name: g, type: generator, stage: seq, params: {count: \"3\"}, output: c}\n" SINK(
+		  "s", "c"),
+	  3, "\"3\"", "expected integer, got the quoted string \"3\"" },
+	{ "bool param",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, stage: grep, params: {pattern: x, invert: "
+			  "maybe}, input: c, output: d}\n" SINK("s", "d"),
+	  4, "maybe", "expected true or false, got 'maybe'" },
+	{ "missing required param",
+	  V "  - {name: g, type: generator, stage: lines, output: c}\n" SINK("s", "c"), 3, "{",
+	  "stage 'lines' of node 'g' needs the parameter 'path'" },
+	{ "missing required param with params",
+	  V "  - {name: g, type: generator, stage: lines, params: {}, output: c}\n" SINK("s", "c"),
+	  3, "{}", "needs the parameter 'path'" },
+	{ "param out of range",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, stage: delay, params: {ms: -1}, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "-1", "-1 is out of range [0, 86400000]" },
+	{ "params not a mapping",
+	  V "  - {name: g, type: generator, stage: seq, params: [1], output: c}\n" SINK("s", "c"),
+	  3, "[", "'params' must be a mapping" },
+	{ "param value is a list",
+	  V "  - {name: g, type: generator, stage: seq, params: {count: [1]}, output: c}\n" SINK(
+		  "s", "c"),
+	  3, "[1]", "parameter 'count' must be a single value" },
+	{ "bad channel name", V "  - {name: g, type: generator, stage: seq, output: 'a b'}\n", 3,
+	  "'a b'", "channel name 'a b' may hold only letters" },
 };
 
 /* The 1-based column of `at` on line `line` of `text`; 0 if absent.  An
@@ -150,16 +277,17 @@ static void test_bad_configs(void **state)
 				first = &d.items[k];
 		unsigned col = c->at != NULL ? column_of(c->yaml, c->line, c->at) : 0;
 		if (c->at != NULL && col == 0) {
-			fprintf(stderr, "case '%s': '%s' is not on line %u\n", c->what, c->at, c->line);
+			fprintf(stderr, "case '%s': '%s' is not on line %u\n", c->what, c->at,
+				c->line);
 			failed++;
 		}
 		if (rc != PL_EINVAL || first == NULL || first->pos.line != c->line ||
 		    first->pos.col != col || strstr(first->message, c->message) == NULL) {
-			fprintf(stderr, "case '%s': rc %d, want %u:%u '%s', got:\n", c->what, rc, c->line,
-				col, c->message);
+			fprintf(stderr, "case '%s': rc %d, want %u:%u '%s', got:\n", c->what, rc,
+				c->line, col, c->message);
 			for (size_t k = 0; k < d.n; k++)
-				fprintf(stderr, "    %u:%u: %s\n", d.items[k].pos.line, d.items[k].pos.col,
-					d.items[k].message);
+				fprintf(stderr, "    %u:%u: %s\n", d.items[k].pos.line,
+					d.items[k].pos.col, d.items[k].message);
 			failed++;
 		}
 		pl_diags_clear(&d);
@@ -172,14 +300,17 @@ static void test_unused_channel_is_a_warning(void **state)
 	(void)state;
 	pl_diags d;
 	pl_diags_init(&d);
-	int rc = check_text("version: 1\nchannels:\n  spare: {buffer: 2}\nnodes:\n" GEN("g", "c") SINK("s", "c"), &d);
+	int rc = check_text("version: 1\nchannels:\n  spare: {buffer: 2}\nnodes:\n" GEN("g", "c")
+				    SINK("s", "c"),
+			    &d);
 	assert_int_equal(rc, 0);
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(d.warnings, 1);
 	assert_int_equal(d.items[0].severity, PL_SEV_WARNING);
 	assert_int_equal(d.items[0].pos.line, 3);
 	assert_int_equal(d.items[0].pos.col, 3);
-	assert_non_null(strstr(d.items[0].message, "channel 'spare' is declared under 'channels' but no node"));
+	assert_non_null(strstr(d.items[0].message,
+			       "channel 'spare' is declared under 'channels' but no node"));
 	pl_diags_clear(&d);
 }
 
@@ -189,7 +320,9 @@ static void test_all_problems_reported(void **state)
 	(void)state;
 	pl_diags d;
 	pl_diags_init(&d);
-	int rc = check_text(V GEN("a", "c") GEN("b", "c") "  - {name: s, type: sink, stage: stdot, input: c}\n", &d);
+	int rc = check_text(
+		V GEN("a", "c") GEN("b", "c") "  - {name: s, type: sink, stage: stdot, input: c}\n",
+		&d);
 	assert_int_equal(rc, PL_EINVAL);
 	assert_int_equal(d.errors, 2);
 	pl_diags_sort(&d);
@@ -255,11 +388,13 @@ static void test_suggest(void **state)
 static void test_decode_values(void **state)
 {
 	(void)state;
-	static const char text[] = "version: 1\nname: demo\ndescription: a demo\n"
-				   "defaults: {buffer: 7}\nchannels:\n  c: {buffer: 0}\n"
-				   "nodes:\n" GEN("g", "c")
-				   "  - {name: w, type: fan-out, workers: 3, stage: delay, params: {ms: 2}, input: c, output: d}\n"
-				   "  - {name: s, type: sink, stage: file, params: {path: /dev/null, append: true}, input: d}\n";
+	static const char text[] =
+		"version: 1\nname: demo\ndescription: a demo\n"
+		"defaults: {buffer: 7}\nchannels:\n  c: {buffer: 0}\n"
+		"nodes:\n" GEN("g", "c") "  - {name: w, type: fan-out, workers: 3, stage: delay, "
+					 "params: {ms: 2}, input: c, output: d}\n"
+					 "  - {name: s, type: sink, stage: file, params: {path: "
+					 "/dev/null, append: true}, input: d}\n";
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_registry *reg;
@@ -301,7 +436,8 @@ static void test_load_missing_file(void **state)
 	assert_null(cfg);
 	assert_int_equal(d.errors, 1);
 	assert_string_equal(d.items[0].file, "/nonexistent/x.yaml");
-	assert_non_null(strstr(d.items[0].message, "cannot open the file: No such file or directory"));
+	assert_non_null(
+		strstr(d.items[0].message, "cannot open the file: No such file or directory"));
 	pl_diags_clear(&d);
 }
 

@@ -1,4 +1,5 @@
-/* test_engine.c - running pipelines in-process: every node kind, exactly-once delivery, failures and shutdown. */
+/* test_engine.c - running pipelines in-process: every node kind, exactly-once delivery, failures
+ * and shutdown. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,30 +62,25 @@ static void fail_fini(pl_worker *w)
 }
 
 static const pl_param_spec fail_params[] = {
-	{ .name = "at", .type = PL_PARAM_INT, .flags = PL_PARAM_REQUIRED, .description = "fail here" },
+	{ .name = "at",
+	  .type = PL_PARAM_INT,
+	  .flags = PL_PARAM_REQUIRED,
+	  .description = "fail here" },
 };
 
 static const pl_stage fail_at_stage = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_TRANSFORM,
-	.name = "fail_at",
-	.description = "fails on the at-th message",
-	.params = fail_params,
-	.n_params = 1,
-	.init = fail_init,
-	.process = fail_process,
+	PL_STAGE_HEADER,       .kind = PL_STAGE_TRANSFORM,
+	.name = "fail_at",     .description = "fails on the at-th message",
+	.params = fail_params, .n_params = 1,
+	.init = fail_init,     .process = fail_process,
 	.fini = fail_fini,
 };
 
 static const pl_stage fail_sink_stage = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_SINK,
-	.name = "fail_sink",
-	.description = "fails on the at-th message",
-	.params = fail_params,
-	.n_params = 1,
-	.init = fail_init,
-	.process = fail_sink_process,
+	PL_STAGE_HEADER,       .kind = PL_STAGE_SINK,
+	.name = "fail_sink",   .description = "fails on the at-th message",
+	.params = fail_params, .n_params = 1,
+	.init = fail_init,     .process = fail_sink_process,
 	.fini = fail_fini,
 };
 
@@ -108,17 +104,15 @@ static int triple_process(pl_worker *w, pl_msg *msg)
 }
 
 static const pl_stage triple_stage = {
-	PL_STAGE_HEADER,
-	.kind = PL_STAGE_TRANSFORM,
-	.name = "triple",
-	.description = "emits each message three times",
+	PL_STAGE_HEADER,           .kind = PL_STAGE_TRANSFORM,
+	.name = "triple",          .description = "emits each message three times",
 	.process = triple_process,
 };
 
 /* ---- Running a config from a string. ---------------------------------- */
 
 struct run {
-	int rc;         /* of pl_engine_create, then of pl_engine_run */
+	int rc; /* of pl_engine_create, then of pl_engine_run */
 	char errors[4096];
 	char diags[4096];
 	pl_node_stats stats[16];
@@ -200,7 +194,8 @@ static void test_chain_in_order(void **state)
 	temp_path(out, sizeof(out));
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nnodes:\n"
-		 "  - {name: g, type: generator, stage: seq, params: {count: 3000, start: 10, step: 5}, output: a}\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 3000, start: 10, "
+		 "step: 5}, output: a}\n"
 		 "  - {name: u, type: fan-out, stage: upper, input: a, output: b}\n"
 		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
 		 out);
@@ -234,8 +229,10 @@ static void test_fanout_exactly_once(void **state)
 		temp_path(out, sizeof(out));
 		snprintf(yaml, sizeof(yaml),
 			 "version: 1\ndefaults: {buffer: %d}\nnodes:\n"
-			 "  - {name: g, type: generator, stage: seq, params: {count: %d}, output: a}\n"
-			 "  - {name: w, type: fan-out, workers: 8, stage: upper, input: a, output: b}\n"
+			 "  - {name: g, type: generator, stage: seq, params: {count: %d}, output: "
+			 "a}\n"
+			 "  - {name: w, type: fan-out, workers: 8, stage: upper, input: a, output: "
+			 "b}\n"
 			 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
 			 buffers[b], N, out);
 		struct run r;
@@ -265,9 +262,12 @@ static void test_fanin_merges(void **state)
 	temp_path(out, sizeof(out));
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\ndefaults: {buffer: 0}\nnodes:\n"
-		 "  - {name: a, type: generator, stage: seq, params: {count: 1000, start: 1}, output: ca}\n"
-		 "  - {name: b, type: generator, stage: seq, params: {count: 1000, start: 100001}, output: cb}\n"
-		 "  - {name: c, type: generator, stage: seq, params: {count: 1000, start: 200001}, output: cc}\n"
+		 "  - {name: a, type: generator, stage: seq, params: {count: 1000, start: 1}, "
+		 "output: ca}\n"
+		 "  - {name: b, type: generator, stage: seq, params: {count: 1000, start: 100001}, "
+		 "output: cb}\n"
+		 "  - {name: c, type: generator, stage: seq, params: {count: 1000, start: 200001}, "
+		 "output: cc}\n"
 		 "  - {name: m, type: fan-in, inputs: [ca, cb, cc], output: all}\n"
 		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: all}\n",
 		 out);
@@ -296,7 +296,8 @@ static void test_transform_counts(void **state)
 	struct run r;
 	run_yaml("version: 1\nnodes:\n"
 		 "  - {name: g, type: generator, stage: seq, params: {count: 100}, output: a}\n"
-		 "  - {name: only7, type: fan-out, workers: 3, stage: grep, params: {pattern: '7'}, input: a, output: b}\n"
+		 "  - {name: only7, type: fan-out, workers: 3, stage: grep, params: {pattern: "
+		 "'7'}, input: a, output: b}\n"
 		 "  - {name: x3, type: fan-out, workers: 2, stage: triple, input: b, output: c}\n"
 		 "  - {name: s, type: sink, stage: null, input: c}\n",
 		 &r);
@@ -319,13 +320,16 @@ static void test_transform_failure_drains_downstream(void **state)
 	snprintf(yaml, sizeof(yaml),
 		 "version: 1\nnodes:\n"
 		 "  - {name: g, type: generator, stage: seq, output: a}\n"
-		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 500}, input: a, output: b}\n"
+		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 500}, input: a, "
+		 "output: b}\n"
 		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n",
 		 out);
 	struct run r;
 	run_yaml(yaml, &r);
 	assert_int_equal(r.rc, PL_ESTAGE);
-	assert_string_equal(r.errors, "pipeline: error: node 'boom' (stage 'fail_at'): failed at message 500\n");
+	assert_string_equal(
+		r.errors,
+		"pipeline: error: node 'boom' (stage 'fail_at'): failed at message 500\n");
 	static long long v[1000];
 	size_t n = read_ints(out, v, 1000);
 	assert_int_equal(n, 499);
@@ -351,7 +355,9 @@ static void test_sink_failure_stops_everything(void **state)
 		 "  - {name: s, type: sink, stage: fail_sink, params: {at: 1000}, input: up}\n",
 		 &r);
 	assert_int_equal(r.rc, PL_ESTAGE);
-	assert_string_equal(r.errors, "pipeline: error: node 's' (stage 'fail_sink'): sink failed at message 1000\n");
+	assert_string_equal(
+		r.errors,
+		"pipeline: error: node 's' (stage 'fail_sink'): sink failed at message 1000\n");
 	assert_int_equal(r.stats[4].in, 1000);
 }
 
@@ -363,7 +369,8 @@ static void test_failure_stops_other_generators(void **state)
 	struct run r;
 	run_yaml("version: 1\nnodes:\n"
 		 "  - {name: a, type: generator, stage: seq, output: ca}\n"
-		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 10}, input: ca, output: x}\n"
+		 "  - {name: boom, type: fan-out, stage: fail_at, params: {at: 10}, input: ca, "
+		 "output: x}\n"
 		 "  - {name: sa, type: sink, stage: null, input: x}\n"
 		 "  - {name: b, type: generator, stage: seq, output: cb}\n"
 		 "  - {name: sb, type: sink, stage: null, input: cb}\n",
@@ -395,11 +402,13 @@ static void test_init_failure(void **state)
 	(void)state;
 	struct run r;
 	run_yaml("version: 1\nnodes:\n"
-		 "  - {name: read, type: generator, stage: lines, params: {path: /nonexistent/in.txt}, output: a}\n"
+		 "  - {name: read, type: generator, stage: lines, params: {path: "
+		 "/nonexistent/in.txt}, output: a}\n"
 		 "  - {name: s, type: sink, stage: null, input: a}\n",
 		 &r);
 	assert_int_equal(r.rc, PL_ESTAGE);
-	assert_non_null(strstr(r.diags, "t.yaml:3:57: error: node 'read' (stage 'lines') failed to start: "));
+	assert_non_null(strstr(
+		r.diags, "t.yaml:3:57: error: node 'read' (stage 'lines') failed to start: "));
 	assert_non_null(strstr(r.diags, "/nonexistent/in.txt"));
 	assert_non_null(strstr(r.diags, "No such file or directory"));
 }
@@ -411,7 +420,8 @@ static void test_many_workers(void **state)
 	struct run r;
 	run_yaml("version: 1\nnodes:\n"
 		 "  - {name: g, type: generator, stage: seq, params: {count: 4000}, output: a}\n"
-		 "  - {name: io, type: fan-out, workers: 1000, stage: delay, params: {ms: 2}, input: a, output: b}\n"
+		 "  - {name: io, type: fan-out, workers: 1000, stage: delay, params: {ms: 2}, "
+		 "input: a, output: b}\n"
 		 "  - {name: s, type: sink, stage: null, input: b}\n",
 		 &r);
 	assert_int_equal(r.rc, 0);

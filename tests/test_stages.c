@@ -141,8 +141,8 @@ static char *capture_stop(struct capture *c, size_t *len)
 static void test_table(void **state)
 {
 	(void)state;
-	static const char *const names[] = {"seq",    "lines", "upper", "grep", "delay",
-					    "stdout", "file",  "null",  "count"};
+	static const char *const names[] = { "seq",    "lines", "upper", "grep", "delay",
+					     "stdout", "file",  "null",  "count" };
 	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
 	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
 		const pl_stage *s = pl_builtin_stages[i];
@@ -183,7 +183,7 @@ static void test_seq_defaults(void **state)
 	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
 	assert_int_equal(pl_harness_set(&h, "count", "5"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
-	static const char *const want[] = {"1", "2", "3", "4", "5"};
+	static const char *const want[] = { "1", "2", "3", "4", "5" };
 	assert_outs(&h, want, N_ELEMS(want));
 	assert_int_equal(h.n_fails, 0);
 	finish(&h);
@@ -198,7 +198,7 @@ static void test_seq_start_step(void **state)
 	assert_int_equal(pl_harness_set(&h, "start", "10"), 0);
 	assert_int_equal(pl_harness_set(&h, "step", "5"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
-	static const char *const want[] = {"10", "15", "20"};
+	static const char *const want[] = { "10", "15", "20" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 }
@@ -212,7 +212,7 @@ static void test_seq_negative_step(void **state)
 	assert_int_equal(pl_harness_set(&h, "start", "3"), 0);
 	assert_int_equal(pl_harness_set(&h, "step", "-2"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
-	static const char *const want[] = {"3", "1", "-1", "-3"};
+	static const char *const want[] = { "3", "1", "-1", "-3" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 }
@@ -237,7 +237,7 @@ static void test_seq_overflow(void **state)
 	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
 	assert_int_equal(pl_harness_set(&h, "start", "9223372036854775806"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
-	static const char *const want[] = {"9223372036854775806", "9223372036854775807"};
+	static const char *const want[] = { "9223372036854775806", "9223372036854775807" };
 	assert_outs(&h, want, N_ELEMS(want));
 	assert_int_equal(h.n_fails, 1);
 	assert_non_null(strstr(h.fail_msg, "overflows"));
@@ -258,7 +258,7 @@ static void test_seq_overflow(void **state)
 	assert_int_equal(pl_harness_set(&h, "step", "-1"), 0);
 	assert_int_equal(pl_harness_set(&h, "count", "3"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
-	static const char *const down[] = {"-9223372036854775807", "-9223372036854775808"};
+	static const char *const down[] = { "-9223372036854775807", "-9223372036854775808" };
 	assert_outs(&h, down, N_ELEMS(down));
 	finish(&h);
 
@@ -267,7 +267,7 @@ static void test_seq_overflow(void **state)
 	assert_int_equal(pl_harness_set(&h, "start", "0"), 0);
 	assert_int_equal(pl_harness_set(&h, "step", "9223372036854775807"), 0);
 	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
-	static const char *const big[] = {"0", "9223372036854775807"};
+	static const char *const big[] = { "0", "9223372036854775807" };
 	assert_outs(&h, big, N_ELEMS(big));
 	finish(&h);
 }
@@ -314,7 +314,7 @@ static void test_seq_params(void **state)
 static void test_seq_workers(void **state)
 {
 	(void)state;
-	int seen[11] = {0};
+	int seen[11] = { 0 };
 	for (uint32_t i = 0; i < 3; i++) {
 		pl_harness h;
 		assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
@@ -355,13 +355,13 @@ static void test_lines_basic(void **state)
 	pl_harness h;
 	static const char text[] = "alpha\n\nbeta gamma\r\n\n\nlast";
 	assert_int_equal(run_lines(&h, text, sizeof(text) - 1), 0);
-	static const char *const want[] = {"alpha", "", "beta gamma\r", "", "", "last"};
+	static const char *const want[] = { "alpha", "", "beta gamma\r", "", "", "last" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 
 	static const char text2[] = "one\ntwo\n";
 	assert_int_equal(run_lines(&h, text2, sizeof(text2) - 1), 0);
-	static const char *const want2[] = {"one", "two"};
+	static const char *const want2[] = { "one", "two" };
 	assert_outs(&h, want2, N_ELEMS(want2));
 	finish(&h);
 
@@ -467,7 +467,7 @@ static void test_lines_stdin(void **state)
 
 	assert_int_equal(rc, 0);
 	assert_true(still_open);
-	static const char *const want[] = {"in1", "in2"};
+	static const char *const want[] = { "in1", "in2" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 }
@@ -506,9 +506,9 @@ static void test_upper(void **state)
 	(void)state;
 	pl_harness h;
 	assert_int_equal(pl_harness_create(&h, &pl_stage_upper), 0);
-	static const char *const in[] = {"hello, World 1!", "", "caf\xc3\xa9 z{`@"};
+	static const char *const in[] = { "hello, World 1!", "", "caf\xc3\xa9 z{`@" };
 	assert_int_equal(pl_harness_run(&h, in, N_ELEMS(in)), 0);
-	static const char *const want[] = {"HELLO, WORLD 1!", "", "CAF\xc3\xa9 Z{`@"};
+	static const char *const want[] = { "HELLO, WORLD 1!", "", "CAF\xc3\xa9 Z{`@" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 
@@ -528,12 +528,12 @@ static void test_grep_match(void **state)
 {
 	(void)state;
 	pl_harness h;
-	static const char *const in[] = {"abc", "abd", "xabc", "a-c", "", "ac"};
+	static const char *const in[] = { "abc", "abd", "xabc", "a-c", "", "ac" };
 
 	assert_int_equal(pl_harness_create(&h, &pl_stage_grep), 0);
 	assert_int_equal(pl_harness_set(&h, "pattern", "^a.c$"), 0);
 	assert_int_equal(pl_harness_run(&h, in, N_ELEMS(in)), 0);
-	static const char *const want[] = {"abc", "a-c"};
+	static const char *const want[] = { "abc", "a-c" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 
@@ -541,7 +541,7 @@ static void test_grep_match(void **state)
 	assert_int_equal(pl_harness_create(&h, &pl_stage_grep), 0);
 	assert_int_equal(pl_harness_set(&h, "pattern", "(ab)+d|^$"), 0);
 	assert_int_equal(pl_harness_run(&h, in, N_ELEMS(in)), 0);
-	static const char *const want2[] = {"abd", ""};
+	static const char *const want2[] = { "abd", "" };
 	assert_outs(&h, want2, N_ELEMS(want2));
 	finish(&h);
 }
@@ -550,12 +550,12 @@ static void test_grep_invert(void **state)
 {
 	(void)state;
 	pl_harness h;
-	static const char *const in[] = {"abc", "abd", "xabc", "a-c"};
+	static const char *const in[] = { "abc", "abd", "xabc", "a-c" };
 	assert_int_equal(pl_harness_create(&h, &pl_stage_grep), 0);
 	assert_int_equal(pl_harness_set(&h, "pattern", "b"), 0);
 	assert_int_equal(pl_harness_set(&h, "invert", "true"), 0);
 	assert_int_equal(pl_harness_run(&h, in, N_ELEMS(in)), 0);
-	static const char *const want[] = {"a-c"};
+	static const char *const want[] = { "a-c" };
 	assert_outs(&h, want, N_ELEMS(want));
 	finish(&h);
 
@@ -656,7 +656,7 @@ static void test_delay(void **state)
 	/* 0 ms passes straight through. */
 	assert_int_equal(pl_harness_create(&h, &pl_stage_delay), 0);
 	assert_int_equal(pl_harness_set(&h, "ms", "0"), 0);
-	static const char *const in[] = {"a", "b"};
+	static const char *const in[] = { "a", "b" };
 	assert_int_equal(pl_harness_run(&h, in, N_ELEMS(in)), 0);
 	assert_outs(&h, in, N_ELEMS(in));
 	finish(&h);
@@ -705,7 +705,7 @@ static void test_stdout(void **state)
 	(void)state;
 	pl_harness h;
 	struct capture c;
-	static const char *const in[] = {"first", "", "third line"};
+	static const char *const in[] = { "first", "", "third line" };
 
 	assert_int_equal(pl_harness_create(&h, &pl_stage_stdout), 0);
 	capture_start(&c, NULL);
@@ -826,7 +826,7 @@ static void test_file(void **state)
 {
 	(void)state;
 	char path[256];
-	static const char *const in[] = {"a", "", "b c"};
+	static const char *const in[] = { "a", "", "b c" };
 	make_temp(path, sizeof(path), 0);
 
 	write_file(path, "old\n", 4);
@@ -907,7 +907,7 @@ static void test_null(void **state)
 {
 	(void)state;
 	pl_harness h;
-	static const char *const in[] = {"a", "", "ccc"};
+	static const char *const in[] = { "a", "", "ccc" };
 	struct capture c;
 	assert_int_equal(pl_harness_create(&h, &pl_stage_null), 0);
 	capture_start(&c, NULL);
@@ -925,7 +925,7 @@ static void test_count(void **state)
 	(void)state;
 	pl_harness h;
 	struct capture c;
-	static const char *const in[] = {"ab", "", "cde", "\xc3\xa9"};
+	static const char *const in[] = { "ab", "", "cde", "\xc3\xa9" };
 
 	assert_int_equal(pl_harness_create(&h, &pl_stage_count), 0);
 	capture_start(&c, NULL);
@@ -969,7 +969,7 @@ static void test_count(void **state)
 /* ---- Concurrent writers never interleave lines. ------------------------- */
 
 #define MT_THREADS 4
-#define MT_LINES 10000
+#define MT_LINES   10000
 
 /* Line i of thread t: "t=<t> i=<i> " then (i*37 % 300) copies of 'a'+t. */
 static size_t mt_line(char *buf, size_t size, int t, int i)
@@ -1003,7 +1003,7 @@ static void mt_verify(FILE *f, const char *extra_line)
 {
 	char *line = NULL, want[512];
 	size_t cap = 0, total = 0;
-	int next[MT_THREADS] = {0}, extra = 0;
+	int next[MT_THREADS] = { 0 }, extra = 0;
 	ssize_t n;
 	rewind(f);
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -1039,7 +1039,7 @@ static void test_out_threads(void **state)
 	FILE *f = tmpfile();
 	assert_non_null(f);
 	for (int t = 0; t < MT_THREADS; t++) {
-		args[t] = (struct mt_arg){.f = f, .t = t};
+		args[t] = (struct mt_arg){ .f = f, .t = t };
 		assert_int_equal(pthread_create(&th[t], NULL, mt_writer, &args[t]), 0);
 	}
 	for (int t = 0; t < MT_THREADS; t++) {
@@ -1080,7 +1080,7 @@ static void *count_worker(void *p)
 {
 	struct stage_arg *a = p;
 	pl_harness h;
-	static const char *const in[] = {"abc", "de"};
+	static const char *const in[] = { "abc", "de" };
 	a->rc = pl_harness_create(&h, &pl_stage_count);
 	if (a->rc == 0)
 		a->rc = pl_harness_run(&h, in, N_ELEMS(in));
@@ -1098,7 +1098,7 @@ static void test_stdout_threads(void **state)
 	long live_before = pl_harness_live_msgs();
 	capture_start(&c, NULL);
 	for (int t = 0; t <= MT_THREADS; t++) {
-		args[t] = (struct stage_arg){.t = t};
+		args[t] = (struct stage_arg){ .t = t };
 		pthread_create(&th[t], NULL, t < MT_THREADS ? stdout_worker : count_worker,
 			       &args[t]);
 	}
