@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "error.h"
 #include "graph.h"
+#include "out.h"
 #include "registry.h"
 
 static const char usage_main[] =
@@ -108,6 +109,9 @@ static int cmd_run(int argc, char **argv)
 
 	/* A closed stdout is an error the stdout sink reports, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A config read from standard input leaves none for a stage. */
+	if (strcmp(file, "-") == 0)
+		pl_stdin_claim("the config ('pipeline run -')");
 
 	pl_registry *reg = NULL;
 	if (pl_registry_create(&reg) != 0) {
@@ -143,7 +147,8 @@ static int cmd_run(int argc, char **argv)
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 	code = PL_EXIT_OK;
-	if (fflush(stdout) != 0) {
+	/* A sink that failed on stdout has said so with its node's name. */
+	if (fflush(stdout) != 0 && rc == 0) {
 		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
 			strerror(errno));
 		code = PL_EXIT_FAILURE;

@@ -237,6 +237,10 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 		return;
 	if (!expect_mapping(dec, n, "'channels'"))
 		return;
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > PL_MAX_NODES) {
+		ERR(dec, pl_yaml_pos(n), "'channels' has more than %d entries", PL_MAX_NODES);
+		return;
+	}
 	check_keys(dec, n, NULL, 0, "'channels'");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
@@ -295,6 +299,14 @@ static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		if (v->type != YAML_SCALAR_NODE) {
 			ERR(dec, pl_yaml_pos(v), "parameter '%s' must be a single value, got %s",
 			    scalar(k), pl_yaml_kind(v));
+			continue;
+		}
+		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (scalar(v)[0] == '\0' || strcmp(scalar(v), "~") == 0)) {
+			ERR(dec, pl_yaml_pos(v),
+			    "parameter '%s' has no value; give one, or remove it to use the "
+			    "default",
+			    scalar(k));
 			continue;
 		}
 		pl_cfg_param *cp = &node->params[node->n_params++];

@@ -79,28 +79,35 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 				w->out = pl_chan_sender(e->chans[n->out_chan]);
 		}
 	}
-	/* Every init on this thread, before any worker thread exists. */
+	/* Every init on this thread, before any worker thread exists; every
+	 * failure is reported, one per node. */
+	int failed = 0;
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		const pl_stage *st = n->cfg->stage_desc;
+		atomic_init(&n->cancelled, 0);
 		for (size_t j = 0; j < n->n_workers; j++) {
 			struct en_worker *w = &n->workers[j];
 			int rc = st != NULL && st->init != NULL
 					 ? st->init(&w->pub, n->cfg->param_values)
 					 : 0;
-			if (rc != 0) {
-				if (rc == PL_ENOMEM && w->error[0] == '\0')
-					goto oom;
-				pl_diag_add(
-					d, PL_SEV_ERROR, cfg->file,
-					n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
-					"node '%s' (stage '%s') failed to start: %s", n->cfg->name,
-					st->name, w->error[0] ? w->error : pl_strerror(rc));
-				pl_engine_destroy(e);
-				return PL_ESTAGE;
+			if (rc == 0) {
+				w->inited = 1;
+				continue;
 			}
-			w->inited = 1;
+			if (rc == PL_ENOMEM && w->error[0] == '\0')
+				goto oom;
+			pl_diag_add(d, PL_SEV_ERROR, cfg->file,
+				    n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
+				    "node '%s' (stage '%s') failed to start: %s", n->cfg->name,
+				    st->name, w->error[0] ? w->error : pl_strerror(rc));
+			failed = 1;
+			break;
 		}
+	}
+	if (failed) {
+		pl_engine_destroy(e);
+		return PL_ESTAGE;
 	}
 	*out = e;
 	return 0;
@@ -196,14 +203,18 @@ static void stop_upstream(pl_engine *e, size_t i, unsigned char *aborted)
 		if (aborted[c])
 			continue;
 		aborted[c] = 1;
+		size_t producer = (size_t)e->cfg->chans[c].producer;
+		atomic_store(&e->nodes[producer].cancelled, 1);
 		pl_chan_abort(e->chans[c]);
-		stop_upstream(e, (size_t)e->cfg->chans[c].producer, aborted);
+		stop_upstream(e, producer, aborted);
 	}
 }
 
 static void abort_all(pl_engine *e)
 {
 	atomic_store(&e->stopping, 1);
+	for (size_t i = 0; i < e->n_nodes; i++)
+		atomic_store(&e->nodes[i].cancelled, 1);
 	for (size_t i = 0; i < e->cfg->n_chans; i++)
 		pl_chan_abort(e->chans[i]);
 }

@@ -35,6 +35,7 @@ struct en_node {
 	size_t n_workers;
 	atomic_size_t live; /* workers not yet returned: the wait group */
 	int out_chan;       /* index into engine->chans, or -1 */
+	atomic_int cancelled; /* upstream of a failure: its work is lost */
 	int failed;         /* under engine->mu */
 	int handled;        /* under engine->mu: upstream already stopped */
 };

@@ -41,7 +41,11 @@ static int host_emit(pl_worker *pw, pl_msg *msg)
 
 static int host_stopping(pl_worker *pw)
 {
-	return atomic_load_explicit(&worker_of(pw)->node->engine->stopping, memory_order_relaxed);
+	struct en_worker *w = worker_of(pw);
+	if (atomic_load_explicit(&w->node->cancelled, memory_order_relaxed))
+		return 1;
+	return w->in == NULL &&
+	       atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed);
 }
 
 static int host_fail(pl_worker *pw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -36,17 +36,44 @@ const char *pl_yaml_kind(const yaml_node_t *n)
 	}
 }
 
-static void syntax_error(const char *file, const yaml_parser_t *p, pl_diags *d)
+/* The 1-based line and column of byte `offset` of `text`. */
+static pl_pos position_of(const char *text, size_t len, size_t offset)
 {
-	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
+	pl_pos pos = { 1, 1 };
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (text[i] == '\n') {
+			pos.line++;
+			pos.col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			pos.col++; /* columns count characters, not UTF-8 bytes */
+		}
+	}
+	return pos;
+}
+
+static void syntax_error(const char *file, const char *text, size_t len, const yaml_parser_t *p,
+			 pl_diags *d)
+{
 	const char *problem = p->problem ? p->problem : "unknown problem";
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader reports a byte offset, not a mark. */
+		pl_diag_add(d, PL_SEV_ERROR, file, position_of(text, len, p->problem_offset),
+			    "the file is not valid UTF-8 text (%s, byte 0x%02x); save it as UTF-8",
+			    problem,
+			    p->problem_offset < len
+				    ? (unsigned)(unsigned char)text[p->problem_offset]
+				    : 0u);
+		return;
+	}
+	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
+	const char *hint = "; check indentation and quoting";
+	if (pos.line > 0 && p->problem_mark.index < len && text[p->problem_mark.index] == '\t')
+		hint = "; YAML indents with spaces, never tabs";
 	if (p->context != NULL)
-		pl_diag_add(d, PL_SEV_ERROR, file, pos,
-			    "YAML syntax error: %s %s (line %u); check indentation and quoting",
-			    p->context, problem, (unsigned)p->context_mark.line + 1);
+		pl_diag_add(d, PL_SEV_ERROR, file, pos, "YAML syntax error: %s %s (line %u)%s",
+			    p->context, problem, (unsigned)p->context_mark.line + 1, hint);
 	else
-		pl_diag_add(d, PL_SEV_ERROR, file, pos,
-			    "YAML syntax error: %s; check indentation and quoting", problem);
+		pl_diag_add(d, PL_SEV_ERROR, file, pos, "YAML syntax error: %s%s", problem, hint);
 }
 
 int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc, pl_diags *d)
@@ -59,7 +86,7 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
 	if (!yaml_parser_load(&parser, doc)) {
 		rc = parser.error == YAML_MEMORY_ERROR ? PL_ENOMEM : PL_EINVAL;
 		if (rc == PL_EINVAL)
-			syntax_error(file, &parser, d);
+			syntax_error(file, text, len, &parser, d);
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -72,7 +99,7 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
 		if (!yaml_parser_load(&parser, &next)) {
 			rc = parser.error == YAML_MEMORY_ERROR ? PL_ENOMEM : PL_EINVAL;
 			if (rc == PL_EINVAL)
-				syntax_error(file, &parser, d);
+				syntax_error(file, text, len, &parser, d);
 		} else {
 			yaml_node_t *root = yaml_document_get_root_node(&next);
 			if (root != NULL) {

@@ -34,14 +34,24 @@ static void ts_add_ns(struct timespec *t, int64_t ns)
 	t->tv_nsec = (long)(ns % 1000000000);
 }
 
-/* Ownership: takes `msg`; emits it after the delay, or frees it when the
- * clock fails (an error).  A stopping pipeline still drains through a
- * transform, so the delay is served in full. */
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The longest uninterrupted sleep: stopping() is polled at least this often,
+ * so a long delay upstream of a failure does not hold the pipeline up. */
+#define SLICE_NS 50000000L /* 50 ms */
+
+/* Ownership: takes `msg`; emits it after the delay, or frees it when this
+ * worker is told to stop meanwhile (its output is gone: 0) or the clock
+ * fails (an error).  A pipeline that drains does not stop transforms, so
+ * then the delay is served in full. */
 static int delay_process(pl_worker *w, pl_msg *msg)
 {
 	const pl_host *h = w->host;
 	const struct delay *d = w->state;
-	struct timespec deadline;
+	struct timespec deadline, wake;
 	char ebuf[64];
 	int e;
 
@@ -50,13 +60,24 @@ static int delay_process(pl_worker *w, pl_msg *msg)
 		h->msg_free(msg);
 		return h->failf(w, "clock_gettime: %s", pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	}
+	wake = deadline;
 	ts_add_ns(&deadline, d->ms * 1000000);
-	/* An absolute deadline: an EINTR simply goes round again. */
-	while ((e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL)) == EINTR)
-		;
-	if (e != 0) {
-		h->msg_free(msg);
-		return h->failf(w, "clock_nanosleep: %s", pl_out_strerror(e, ebuf, sizeof(ebuf)));
+	while (ts_before(&wake, &deadline)) {
+		if (h->stopping(w)) {
+			h->msg_free(msg);
+			return 0;
+		}
+		ts_add_ns(&wake, SLICE_NS);
+		if (ts_before(&deadline, &wake))
+			wake = deadline;
+		/* An absolute time: an EINTR simply goes round again. */
+		while ((e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL)) == EINTR)
+			;
+		if (e != 0) {
+			h->msg_free(msg);
+			return h->failf(w, "clock_nanosleep: %s",
+					pl_out_strerror(e, ebuf, sizeof(ebuf)));
+		}
 	}
 	return pl_builtin_emit_result(w, h->emit(w, msg));
 }

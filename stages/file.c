@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "out.h"
@@ -9,7 +11,22 @@
 struct file {
 	FILE *f;
 	const char *path; /* borrowed from the params until fini */
+	int truncate;     /* not yet emptied: done at the first write or flush */
 };
+
+/* Empties the file once, when the run reaches this sink: a config refused
+ * after init (another node's init failed) leaves the file as it was. */
+static int start_writing(struct file *fs)
+{
+	struct stat st;
+	if (!fs->truncate)
+		return 0;
+	fs->truncate = 0;
+	if (fstat(fileno(fs->f), &st) != 0)
+		return -1;
+	/* Devices and pipes (/dev/null, a FIFO) have nothing to empty. */
+	return !S_ISREG(st.st_mode) || ftruncate(fileno(fs->f), 0) == 0 ? 0 : -1;
+}
 
 static int file_init(pl_worker *w, const pl_params *params)
 {
@@ -26,7 +43,10 @@ static int file_init(pl_worker *w, const pl_params *params)
 	if (fs == NULL)
 		return h->failf(w, "out of memory");
 	fs->path = path;
-	fs->f = fopen(path, append ? "a" : "w");
+	fs->truncate = !append;
+	/* "a" creates the file if need be but changes nothing in it; writes
+	 * go to the end, which is the start once truncated. */
+	fs->f = fopen(path, "a");
 	if (fs->f == NULL) {
 		int e = errno;
 		free(fs);
@@ -44,7 +64,8 @@ static int file_process(pl_worker *w, pl_msg *msg)
 	struct file *fs = w->state;
 	char ebuf[64];
 
-	int rc = pl_out_write_line(fs->f, h->msg_data(msg), h->msg_len(msg));
+	int rc = start_writing(fs) == 0 ? pl_out_write_line(fs->f, h->msg_data(msg), h->msg_len(msg))
+					 : PL_EIO;
 	int e = errno;
 	h->msg_free(msg);
 	if (rc != 0)
@@ -58,7 +79,7 @@ static int file_flush(pl_worker *w)
 	struct file *fs = w->state;
 	char ebuf[64];
 
-	if (pl_out_flush(fs->f) != 0)
+	if (start_writing(fs) != 0 || pl_out_flush(fs->f) != 0)
 		return w->host->failf(w, "cannot write to '%s': %s", fs->path,
 				      pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 	return 0;

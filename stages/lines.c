@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "builtin.h"
@@ -28,11 +29,24 @@ static int lines_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "out of memory");
 	l->path = path;
 	if (strcmp(path, "-") == 0) {
+		const char *holder = pl_stdin_claim(w->node);
+		if (holder != NULL) {
+			free(l);
+			return h->failf(w, "standard input is already read by %s; only one reader may take it",
+					holder);
+		}
 		l->f = stdin;
-	} else if ((l->f = fopen(path, "r")) == NULL) {
-		int e = errno;
+		w->state = l;
+		return 0;
+	}
+	struct stat st;
+	if ((l->f = fopen(path, "r")) == NULL || fstat(fileno(l->f), &st) != 0 ||
+	    S_ISDIR(st.st_mode)) {
+		int e = l->f == NULL || !S_ISDIR(st.st_mode) ? errno : EISDIR;
+		if (l->f != NULL)
+			fclose(l->f);
 		free(l);
-		return h->failf(w, "cannot open '%s': %s", path,
+		return h->failf(w, "cannot read '%s': %s", path,
 				pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	}
 	w->state = l;
@@ -51,7 +65,8 @@ static int lines_generate(pl_worker *w)
 		errno = 0;
 		ssize_t n = getline(&l->buf, &l->cap, l->f);
 		if (n < 0) {
-			if (!ferror(l->f))
+			/* getline() running out of memory sets neither flag. */
+			if (feof(l->f) && !ferror(l->f))
 				return 0; /* end of file */
 			int e = errno != 0 ? errno : EIO;
 			return h->failf(w, "cannot read '%s': %s", l->path,
@@ -80,6 +95,8 @@ static void lines_fini(pl_worker *w)
 		return;
 	if (l->f != stdin)
 		fclose(l->f); /* read-only: nothing to lose */
+	else
+		pl_stdin_release(w->node);
 	free(l->buf);
 	free(l);
 	w->state = NULL;

@@ -2,15 +2,16 @@
 #include "out.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "pipeline/plugin.h"
 
 /*
- * Locking: the only lock is the stream's own (flockfile), taken for one line
- * at a time and never nested with another lock.  The only global is
- * stdout_errno, atomic.
+ * Locking: the stream's own lock (flockfile), taken for one line at a time,
+ * and stdin_mu for the stdin claim; neither is nested with another lock.
+ * The globals are stdout_errno (atomic) and stdin_holder (under stdin_mu).
  */
 
 /* The errno of the first failed write to stdout.  Several workers and nodes
@@ -70,6 +71,28 @@ int pl_out_flush(FILE *f)
 		return PL_EIO;
 	}
 	return 0;
+}
+
+/* Who reads standard input, or NULL; under stdin_mu. */
+static pthread_mutex_t stdin_mu = PTHREAD_MUTEX_INITIALIZER;
+static const char *stdin_holder;
+
+const char *pl_stdin_claim(const char *who)
+{
+	pthread_mutex_lock(&stdin_mu);
+	const char *holder = stdin_holder;
+	if (holder == NULL)
+		stdin_holder = who;
+	pthread_mutex_unlock(&stdin_mu);
+	return holder;
+}
+
+void pl_stdin_release(const char *who)
+{
+	pthread_mutex_lock(&stdin_mu);
+	if (stdin_holder == who)
+		stdin_holder = NULL;
+	pthread_mutex_unlock(&stdin_mu);
 }
 
 const char *pl_out_strerror(int errnum, char *buf, size_t len)

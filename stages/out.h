@@ -24,4 +24,12 @@ int pl_out_flush(FILE *f);
  * (64 is plenty) or a static string.  Never NULL. */
 const char *pl_out_strerror(int errnum, char *buf, size_t len);
 
+/* Standard input has one reader: the first to claim it.  Claims it for
+ * `who` (a name that must stay valid until released) and returns NULL, or
+ * returns who holds it already.  Threading: safe from any thread. */
+const char *pl_stdin_claim(const char *who);
+
+/* Gives standard input back, if `who` holds it. */
+void pl_stdin_release(const char *who);
+
 #endif /* PL_STAGES_OUT_H */

@@ -256,10 +256,12 @@ static void test_runtime_failure(void **state)
 	(void)state;
 	run(&res,
 	    "version: 1\nnodes:\n"
-	    "  - {name: read, type: generator, stage: lines, params: {path: /}, output: a}\n"
+	    "  - {name: read, type: generator, stage: lines, params: {path: /proc/self/mem}, "
+	    "output: a}\n"
 	    "  - {name: s, type: sink, stage: stdout, input: a}\n",
 	    0, (const char *const[]){ "run", "-", NULL });
 	assert_int_equal(res.code, 1);
+	assert_non_null(strstr(res.err, "cannot read '/proc/self/mem': Input/output error\n"));
 	assert_non_null(strstr(res.err, "pipeline: error: node 'read' (stage 'lines'): "));
 	assert_non_null(strstr(res.err, "pipeline: stopped '<stdin>' in "));
 	assert_non_null(strstr(res.err, "FAILED"));
@@ -307,6 +309,24 @@ static void test_every_example_is_checked(void **state)
 	assert_int_equal(found, sizeof(checked) / sizeof(checked[0]));
 }
 
+/* Standard input has one reader: a config read from it leaves none for a
+ * `lines` stage, which is refused before anything runs. */
+static void test_stdin_has_one_reader(void **state)
+{
+	(void)state;
+	run(&res,
+	    "version: 1\nnodes:\n"
+	    "  - {name: read, type: generator, stage: lines, params: {path: '-'}, output: a}\n"
+	    "  - {name: s, type: sink, stage: stdout, input: a}\n",
+	    0, (const char *const[]){ "run", "-", NULL });
+	assert_int_equal(res.code, 2);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err,
+			    "<stdin>:3:57: error: node 'read' (stage 'lines') failed to start: "
+			    "standard input is already read by the config ('pipeline run -'); "
+			    "only one reader may take it\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_runtime_failure),
 		cmocka_unit_test(test_closed_stdout),
+		cmocka_unit_test(test_stdin_has_one_reader),
 		cmocka_unit_test(test_every_example_is_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,16 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "syntax: unclosed flow mapping", V "  - {name: a, type: generator\n", 4, "",
 	  "YAML syntax error" },
+	{ "not UTF-8", V GEN("g", "c") SINK("s", "c") "# caf\xe9\n", 5, "\xe9",
+	  "the file is not valid UTF-8 text (incomplete UTF-8 octet sequence, byte 0xe9); save it "
+	  "as UTF-8" },
+	{ "tab indentation", "version: 1\nnodes:\n\t- {name: g}\n", 3, "\t",
+	  "YAML indents with spaces, never tabs" },
+	{ "empty param value",
+	  V "  - {name: g, type: generator, stage: lines, params: {path: }, output: c}\n" SINK("s",
+											       "c"),
+	  3, "}, output",
+	  "parameter 'path' has no value; give one, or remove it to use the default" },
 	{ "syntax: bad indentation", "version: 1\n nodes: []\n", 2, ":",
 	  "YAML syntax error: mapping values are not allowed in this context" },
 	{ "empty file", "", 0, NULL, "the file is empty" },

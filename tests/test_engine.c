@@ -406,18 +406,41 @@ static void test_failure_stops_other_generators(void **state)
 	assert_int_equal(r.stats[2].in, 9);
 }
 
-/* A generator's runtime error (reading a directory) is a stage failure. */
+/* Workers upstream of a failure are told to stop: a 30 s delay there gives
+ * way within its 50 ms polling slice instead of holding the pipeline. */
+static void test_failure_cancels_upstream_waits(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: a, type: generator, stage: seq, output: ca}\n"
+		 "  - {name: slow, type: fan-out, workers: 2, stage: delay, params: {ms: 30000}, "
+		 "input: ca, output: cs}\n"
+		 "  - {name: b, type: generator, stage: seq, output: cb}\n"
+		 "  - {name: m, type: fan-in, inputs: [cs, cb], output: all}\n"
+		 "  - {name: s, type: sink, stage: fail_sink, params: {at: 5}, input: all}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_string_equal(
+		r.errors,
+		"pipeline: error: node 's' (stage 'fail_sink'): sink failed at message 5\n");
+	assert_int_equal(r.stats[1].out, 0);
+	assert_true(r.stats[1].seconds < 20.0);
+}
+
+/* A generator's runtime error (a read failing with EIO) is a stage failure. */
 static void test_generator_failure(void **state)
 {
 	(void)state;
 	struct run r;
 	run_yaml("version: 1\nnodes:\n"
-		 "  - {name: read, type: generator, stage: lines, params: {path: /}, output: a}\n"
-		 "  - {name: s, type: sink, stage: count, input: a}\n",
+		 "  - {name: read, type: generator, stage: lines, params: {path: /proc/self/mem}, "
+		 "output: a}\n"
+		 "  - {name: s, type: sink, stage: null, input: a}\n",
 		 &r);
 	assert_int_equal(r.rc, PL_ESTAGE);
-	assert_non_null(strstr(r.errors, "pipeline: error: node 'read' (stage 'lines'): "));
-	assert_non_null(strstr(r.errors, "Is a directory"));
+	assert_string_equal(r.errors, "pipeline: error: node 'read' (stage 'lines'): "
+				      "cannot read '/proc/self/mem': Input/output error\n");
 }
 
 /* A stage whose init fails stops the pipeline before any thread starts,
@@ -436,6 +459,40 @@ static void test_init_failure(void **state)
 		r.diags, "t.yaml:3:57: error: node 'read' (stage 'lines') failed to start: "));
 	assert_non_null(strstr(r.diags, "/nonexistent/in.txt"));
 	assert_non_null(strstr(r.diags, "No such file or directory"));
+}
+
+/* Every node whose init fails is reported, and a file sink whose init
+ * succeeded leaves its file untouched when the pipeline does not start. */
+static void test_init_failures_all_reported(void **state)
+{
+	(void)state;
+	char out[64], yaml[1024];
+	temp_path(out, sizeof(out));
+	FILE *f = fopen(out, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	snprintf(
+		yaml, sizeof(yaml),
+		"version: 1\nnodes:\n"
+		"  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: b}\n"
+		"  - {name: read, type: generator, stage: lines, params: {path: /tmp}, output: a}\n"
+		"  - {name: pick, type: fan-out, stage: grep, params: {pattern: '(('}, input: a, "
+		"output: b}\n",
+		out);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_non_null(strstr(r.diags,
+			       "t.yaml:4:57: error: node 'read' (stage 'lines') failed to start: "
+			       "cannot read '/tmp': Is a directory\n"));
+	assert_non_null(strstr(r.diags,
+			       "t.yaml:5:54: error: node 'pick' (stage 'grep') failed to start: "));
+	FILE *g = fopen(out, "r");
+	char line[64] = "";
+	assert_non_null(fgets(line, sizeof(line), g));
+	fclose(g);
+	assert_string_equal(line, "precious\n");
+	remove(out);
 }
 
 /* Many concurrent I/O-bound workers start, share the work, overlap and
@@ -469,8 +526,10 @@ int main(void)
 		cmocka_unit_test(test_transform_failure_drains_downstream),
 		cmocka_unit_test(test_sink_failure_stops_everything),
 		cmocka_unit_test(test_failure_stops_other_generators),
+		cmocka_unit_test(test_failure_cancels_upstream_waits),
 		cmocka_unit_test(test_generator_failure),
 		cmocka_unit_test(test_init_failure),
+		cmocka_unit_test(test_init_failures_all_reported),
 		cmocka_unit_test(test_many_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

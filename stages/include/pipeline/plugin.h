@@ -83,10 +83,14 @@ struct pl_host {
 	 * stage should then return promptly), or PL_EINVAL from a sink.
 	 * Ownership: always takes `msg`, on success and on failure. */
 	int (*emit)(pl_worker *w, pl_msg *msg);
-	/* Nonzero once the pipeline is stopping: a generator should return
-	 * (its emit() fails from then on anyway); a generator that waits on its
-	 * source between emits should poll it.  Transforms and sinks carry on:
-	 * what was already produced drains through them. */
+	/* Nonzero when this worker should stop what it is doing and return:
+	 * for a generator, once the pipeline is stopping (its emit() fails
+	 * from then on anyway); for a transform or sink, once its node was
+	 * cancelled because a node downstream failed, so that whatever it
+	 * would emit is lost.  A pipeline that drains (after a failure
+	 * elsewhere) does not stop transforms and sinks: what was already
+	 * produced flows through them.  A callback that waits a long time
+	 * should poll it. */
 	int (*stopping)(pl_worker *w);
 	/* Records the reason the stage is about to fail (printf format); the
 	 * runner prints it with the node's name when the callback returns an
