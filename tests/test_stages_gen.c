@@ -1,0 +1,403 @@
+/* test_stages_gen.c - unit tests of the stage table and the generators (seq, lines). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "builtin.h"
+#include "params.h"
+#include "stage_harness.h"
+#include "stage_test_util.h"
+
+/* ---- The table of stages. ----------------------------------------------- */
+
+static void test_table(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "seq",    "lines", "upper", "grep", "delay",
+					     "stdout", "file",  "null",  "count" };
+	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
+	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
+		const pl_stage *s = pl_builtin_stages[i];
+		assert_string_equal(s->name, names[i]);
+		assert_int_equal(s->size, sizeof(pl_stage));
+		assert_non_null(s->description);
+		assert_true(s->n_params == 0 || s->params != NULL);
+		if (s->kind == PL_STAGE_GENERATOR) {
+			assert_non_null(s->generate);
+			assert_null(s->process);
+		} else {
+			assert_true(s->kind == PL_STAGE_TRANSFORM || s->kind == PL_STAGE_SINK);
+			assert_non_null(s->process);
+			assert_null(s->generate);
+		}
+		for (uint32_t j = 0; j < s->n_params; j++) {
+			assert_non_null(s->params[j].name);
+			assert_non_null(s->params[j].description);
+		}
+		/* Every default parses as its type. */
+		pl_params *p;
+		char err[256];
+		assert_int_equal(pl_params_create(s, &p, err, sizeof(err)), 0);
+		pl_params_destroy(p);
+	}
+	assert_int_equal(pl_stage_lines.max_workers, 1);
+	assert_int_equal(pl_stage_file.max_workers, 1);
+	assert_int_equal(pl_stage_count.max_workers, 1);
+	assert_int_equal(pl_stage_stdout.max_workers, 0);
+}
+
+/* ---- seq. ---------------------------------------------------------------- */
+
+static void test_seq_defaults(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "5"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	static const char *const want[] = { "1", "2", "3", "4", "5" };
+	assert_outs(&h, want, N_ELEMS(want));
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+}
+
+static void test_seq_start_step(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "3"), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "10"), 0);
+	assert_int_equal(pl_harness_set(&h, "step", "5"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	static const char *const want[] = { "10", "15", "20" };
+	assert_outs(&h, want, N_ELEMS(want));
+	finish(&h);
+}
+
+static void test_seq_negative_step(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "4"), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "3"), 0);
+	assert_int_equal(pl_harness_set(&h, "step", "-2"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	static const char *const want[] = { "3", "1", "-1", "-3" };
+	assert_outs(&h, want, N_ELEMS(want));
+	finish(&h);
+}
+
+static void test_seq_count_zero(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "0"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 0);
+	assert_int_equal(h.n_emit_calls, 0);
+	finish(&h);
+}
+
+static void test_seq_overflow(void **state)
+{
+	(void)state;
+	pl_harness h;
+	/* Unlimited: the third term would pass INT64_MAX. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "9223372036854775806"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
+	static const char *const want[] = { "9223372036854775806", "9223372036854775807" };
+	assert_outs(&h, want, N_ELEMS(want));
+	assert_int_equal(h.n_fails, 1);
+	assert_non_null(strstr(h.fail_msg, "overflows"));
+	finish(&h);
+
+	/* Counted: the overflowing term is never needed. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "9223372036854775806"), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "2"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_outs(&h, want, N_ELEMS(want));
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+
+	/* Downwards past INT64_MIN. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "-9223372036854775807"), 0);
+	assert_int_equal(pl_harness_set(&h, "step", "-1"), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "3"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
+	static const char *const down[] = { "-9223372036854775807", "-9223372036854775808" };
+	assert_outs(&h, down, N_ELEMS(down));
+	finish(&h);
+
+	/* A huge step overflows on the third term. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "start", "0"), 0);
+	assert_int_equal(pl_harness_set(&h, "step", "9223372036854775807"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), PL_ESTAGE);
+	static const char *const big[] = { "0", "9223372036854775807" };
+	assert_outs(&h, big, N_ELEMS(big));
+	finish(&h);
+}
+
+static void test_seq_cancel(void **state)
+{
+	(void)state;
+	pl_harness h;
+	/* Unlimited count: stops at the first refused emit. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	h.emit_limit = 5;
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 5);
+	assert_int_equal(h.n_emit_calls, 6);
+	assert_string_equal(pl_harness_out(&h, 4), "5");
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+
+	/* Already stopping. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	atomic_store(&h.stopping, 1);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 0);
+	assert_int_equal(h.n_emit_calls, 1);
+	finish(&h);
+}
+
+static void test_seq_params(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "-1"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "count", "ten"), PL_EINVAL);
+	assert_int_equal(pl_harness_set(&h, "start", "1.5"), PL_EINVAL);
+	assert_int_equal(pl_harness_set(&h, "step", "99999999999999999999"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "cont", "1"), PL_ENOENT);
+	assert_int_equal(pl_harness_set(&h, "count", "9223372036854775807"), 0);
+	assert_null(pl_params_missing(h.params));
+	finish(&h);
+}
+
+/* With 3 workers, the workers share the sequence: each term exactly once. */
+static void test_seq_workers(void **state)
+{
+	(void)state;
+	int seen[11] = { 0 };
+	for (uint32_t i = 0; i < 3; i++) {
+		pl_harness h;
+		assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
+		assert_int_equal(pl_harness_set(&h, "count", "10"), 0);
+		h.worker.index = i;
+		h.worker.count = 3;
+		assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+		for (size_t j = 0; j < h.n_outs; j++) {
+			int v = atoi(pl_harness_out(&h, j));
+			assert_in_range(v, 1, 10);
+			assert_int_equal(v, (int)(i + 1 + 3 * j)); /* in order per worker */
+			seen[v]++;
+		}
+		finish(&h);
+	}
+	for (int v = 1; v <= 10; v++)
+		assert_int_equal(seen[v], 1);
+}
+
+/* ---- lines. -------------------------------------------------------------- */
+
+/* Runs `lines` over a temp file holding `len` bytes of `data`. */
+static int run_lines(pl_harness *h, const char *data, size_t len)
+{
+	char path[256];
+	make_temp(path, sizeof(path), 0);
+	write_file(path, data, len);
+	assert_int_equal(pl_harness_create(h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(h, "path", path), 0);
+	int rc = pl_harness_run(h, NULL, 0);
+	unlink(path);
+	return rc;
+}
+
+static void test_lines_basic(void **state)
+{
+	(void)state;
+	pl_harness h;
+	static const char text[] = "alpha\n\nbeta gamma\r\n\n\nlast";
+	assert_int_equal(run_lines(&h, text, sizeof(text) - 1), 0);
+	static const char *const want[] = { "alpha", "", "beta gamma\r", "", "", "last" };
+	assert_outs(&h, want, N_ELEMS(want));
+	finish(&h);
+
+	static const char text2[] = "one\ntwo\n";
+	assert_int_equal(run_lines(&h, text2, sizeof(text2) - 1), 0);
+	static const char *const want2[] = { "one", "two" };
+	assert_outs(&h, want2, N_ELEMS(want2));
+	finish(&h);
+
+	assert_int_equal(run_lines(&h, "", 0), 0);
+	assert_int_equal(h.n_outs, 0);
+	finish(&h);
+
+	assert_int_equal(run_lines(&h, "\n", 1), 0);
+	assert_int_equal(h.n_outs, 1);
+	assert_int_equal(pl_harness_out_len(&h, 0), 0);
+	finish(&h);
+}
+
+static void test_lines_binary_and_long(void **state)
+{
+	(void)state;
+	pl_harness h;
+	size_t big = 100000;
+	char *data = malloc(big + 8);
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	memcpy(data + big, "\nx\0y\n", 5);
+	assert_int_equal(run_lines(&h, data, big + 5), 0);
+	assert_int_equal(h.n_outs, 2);
+	assert_int_equal(pl_harness_out_len(&h, 0), big);
+	assert_memory_equal(pl_harness_out(&h, 0), data, big);
+	assert_int_equal(pl_harness_out_len(&h, 1), 3);
+	assert_memory_equal(pl_harness_out(&h, 1), "x\0y", 3);
+	finish(&h);
+	free(data);
+}
+
+static void test_lines_missing(void **state)
+{
+	(void)state;
+	pl_harness h;
+	char dir[256], path[300];
+	make_temp(dir, sizeof(dir), 1);
+	snprintf(path, sizeof(path), "%s/no-such-file", dir);
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(&h, "path", path), 0);
+	assert_int_equal(pl_harness_init(&h), PL_ESTAGE);
+	assert_false(h.inited);
+	assert_non_null(strstr(h.fail_msg, path));
+	assert_non_null(strstr(h.fail_msg, strerror(ENOENT)));
+	finish(&h);
+	rmdir(dir);
+
+	/* No path at all (the runner would have refused the config). */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_string_equal(pl_params_missing(h.params), "path");
+	assert_int_equal(pl_harness_init(&h), PL_ESTAGE);
+	assert_non_null(strstr(h.fail_msg, "path"));
+	finish(&h);
+}
+
+static void test_lines_directory(void **state)
+{
+	(void)state;
+	pl_harness h;
+	char dir[256];
+	make_temp(dir, sizeof(dir), 1);
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(&h, "path", dir), 0);
+	int rc = pl_harness_init(&h);
+	if (rc == 0) { /* glibc opens a directory for reading; the read fails */
+		assert_int_equal(pl_harness_generate(&h), PL_ESTAGE);
+		assert_non_null(strstr(h.fail_msg, strerror(EISDIR)));
+	} else {
+		assert_int_equal(rc, PL_ESTAGE);
+	}
+	assert_non_null(strstr(h.fail_msg, dir));
+	assert_int_equal(h.n_outs, 0);
+	finish(&h);
+	rmdir(dir);
+}
+
+static void test_lines_stdin(void **state)
+{
+	(void)state;
+	char path[256];
+	make_temp(path, sizeof(path), 0);
+	write_file(path, "in1\nin2\n", 8);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	int saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDIN_FILENO) >= 0);
+	close(fd);
+	clearerr(stdin);
+
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(&h, "path", "-"), 0);
+	int rc = pl_harness_run(&h, NULL, 0);
+	int still_open = fcntl(STDIN_FILENO, F_GETFD) != -1; /* fini left stdin open */
+
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	clearerr(stdin);
+	unlink(path);
+
+	assert_int_equal(rc, 0);
+	assert_true(still_open);
+	static const char *const want[] = { "in1", "in2" };
+	assert_outs(&h, want, N_ELEMS(want));
+	finish(&h);
+}
+
+static void test_lines_cancel(void **state)
+{
+	(void)state;
+	pl_harness h;
+	static const char text[] = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
+	char path[256];
+	make_temp(path, sizeof(path), 0);
+	write_file(path, text, sizeof(text) - 1);
+
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(&h, "path", path), 0);
+	h.emit_limit = 3;
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 3);
+	assert_int_equal(h.n_emit_calls, 4);
+	finish(&h);
+
+	/* Stopping before the first read: nothing is read or emitted. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_lines), 0);
+	assert_int_equal(pl_harness_set(&h, "path", path), 0);
+	atomic_store(&h.stopping, 1);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_emit_calls, 0);
+	finish(&h);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_seq_defaults),
+		cmocka_unit_test(test_seq_start_step),
+		cmocka_unit_test(test_seq_negative_step),
+		cmocka_unit_test(test_seq_count_zero),
+		cmocka_unit_test(test_seq_overflow),
+		cmocka_unit_test(test_seq_cancel),
+		cmocka_unit_test(test_seq_params),
+		cmocka_unit_test(test_seq_workers),
+		cmocka_unit_test(test_lines_basic),
+		cmocka_unit_test(test_lines_binary_and_long),
+		cmocka_unit_test(test_lines_missing),
+		cmocka_unit_test(test_lines_directory),
+		cmocka_unit_test(test_lines_stdin),
+		cmocka_unit_test(test_lines_cancel),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
