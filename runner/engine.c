@@ -161,14 +161,23 @@ static void *worker_main(void *arg)
 	int rc = 0;
 
 	now(&w->t_start);
+	atomic_store_explicit(&w->running, 1, memory_order_relaxed);
 	if (st == NULL)
 		forward(w);
 	else if (st->kind == PL_STAGE_GENERATOR)
 		rc = st->generate(&w->pub);
 	else
 		rc = consume(w, st);
+	atomic_store_explicit(&w->running, 0, memory_order_relaxed);
 	now(&w->t_end);
 
+	/* PL_ECANCELED is a clean return only for a worker told to stop; from
+	 * any other it would leave its input unread and its upstream blocked. */
+	if (rc == PL_ECANCELED && !w->pub.host->stopping(&w->pub)) {
+		rc = PL_ESTAGE;
+		snprintf(w->error, sizeof(w->error),
+			 "the stage returned PL_ECANCELED while the pipeline was not stopping");
+	}
 	if (rc != 0 && rc != PL_ECANCELED) {
 		w->rc = rc;
 		if (w->error[0] == '\0')
@@ -182,7 +191,7 @@ static void *worker_main(void *arg)
 		pl_chan_close(w->out);
 
 	pthread_mutex_lock(&e->mu);
-	if (w->rc != 0) {
+	if (w->rc != 0 && !n->failed) {
 		n->failed = 1;
 		e->failures++;
 	}
@@ -228,9 +237,11 @@ int pl_engine_run(pl_engine *e)
 	if (aborted == NULL)
 		return PL_ENOMEM;
 	pthread_attr_t attr;
-	int start_failed = pthread_attr_init(&attr) != 0;
-	if (!start_failed)
-		pthread_attr_setstacksize(&attr, e->stack_size);
+	int have_attr = pthread_attr_init(&attr) == 0;
+	int start_failed = !have_attr;
+	/* A size the system refuses (below PTHREAD_STACK_MIN) keeps the default. */
+	if (have_attr)
+		(void)pthread_attr_setstacksize(&attr, e->stack_size);
 	for (size_t i = 0; i < e->n_nodes; i++)
 		atomic_init(&e->nodes[i].live, e->nodes[i].n_workers);
 	for (size_t i = 0; i < e->n_nodes && !start_failed; i++) {
@@ -250,20 +261,24 @@ int pl_engine_run(pl_engine *e)
 			}
 		}
 	}
-	pthread_attr_destroy(&attr);
+	if (have_attr)
+		pthread_attr_destroy(&attr);
 	if (start_failed)
 		abort_all(e);
 
 	/* Supervise: stop what lies upstream of each failure, until every
 	 * worker has returned. */
 	pthread_mutex_lock(&e->mu);
+	int handled = 0;
 	for (;;) {
 		size_t failed = e->n_nodes;
-		for (size_t i = 0; i < e->n_nodes && failed == e->n_nodes; i++)
+		for (size_t i = 0; handled < e->failures && i < e->n_nodes && failed == e->n_nodes;
+		     i++)
 			if (e->nodes[i].failed && !e->nodes[i].handled)
 				failed = i;
 		if (failed < e->n_nodes) {
 			e->nodes[failed].handled = 1;
+			handled++;
 			pthread_mutex_unlock(&e->mu);
 			stop_upstream(e, failed, aborted);
 			pthread_mutex_lock(&e->mu);
@@ -281,9 +296,9 @@ int pl_engine_run(pl_engine *e)
 			if (e->nodes[i].workers[j].started)
 				pthread_join(e->nodes[i].workers[j].thread, NULL);
 	free(aborted);
-	if (failures > 0)
-		return PL_ESTAGE;
-	return start_failed ? PL_EAGAIN : 0;
+	if (start_failed)
+		return PL_EAGAIN; /* the stage failures, if any, are printed too */
+	return failures > 0 ? PL_ESTAGE : 0;
 }
 
 size_t pl_engine_node_count(const pl_engine *e)

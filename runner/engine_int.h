@@ -20,7 +20,8 @@ struct en_worker {
 	pl_chan_tx *out; /* NULL for sinks */
 	pthread_t thread;
 	int started;
-	int inited; /* init() succeeded (or there is none): fini() is owed */
+	int inited;         /* init() succeeded (or there is none): fini() is owed */
+	atomic_int running; /* inside its thread's stage call: emit() is allowed */
 	/* Written by the worker's own thread only; read after join. */
 	uint64_t n_in, n_out, bytes_in, bytes_out;
 	struct timespec t_start, t_end;
@@ -33,11 +34,11 @@ struct en_node {
 	struct pl_engine *engine;
 	struct en_worker *workers;
 	size_t n_workers;
-	atomic_size_t live; /* workers not yet returned: the wait group */
-	int out_chan;       /* index into engine->chans, or -1 */
+	atomic_size_t live;   /* workers not yet returned: the wait group */
+	int out_chan;         /* index into engine->chans, or -1 */
 	atomic_int cancelled; /* upstream of a failure: its work is lost */
-	int failed;         /* under engine->mu */
-	int handled;        /* under engine->mu: upstream already stopped */
+	int failed;           /* under engine->mu */
+	int handled;          /* under engine->mu: upstream already stopped */
 };
 
 struct pl_engine {
@@ -51,7 +52,7 @@ struct pl_engine {
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* a worker returned or failed */
 	size_t running;         /* started workers not yet returned, under mu */
-	int failures;           /* under mu */
+	int failures;           /* failed nodes, under mu */
 	size_t stack_size;
 	int ran;
 };

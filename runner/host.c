@@ -16,7 +16,11 @@ static struct en_worker *worker_of(pl_worker *pw)
 static int host_emit(pl_worker *pw, pl_msg *msg)
 {
 	struct en_worker *w = worker_of(pw);
-	if (w->out == NULL) {
+	if (msg == NULL)
+		return PL_EINVAL;
+	/* A sink has no output; init() and fini() run outside the worker's
+	 * thread, where a send could block the whole runner. */
+	if (w->out == NULL || !atomic_load_explicit(&w->running, memory_order_relaxed)) {
 		pl_msg_free(msg);
 		return PL_EINVAL;
 	}

@@ -76,8 +76,48 @@ static void syntax_error(const char *file, const char *text, size_t len, const y
 		pl_diag_add(d, PL_SEV_ERROR, file, pos, "YAML syntax error: %s%s", problem, hint);
 }
 
+/* Finds flow collections nested deeper than PL_YAML_MAX_DEPTH before libyaml
+ * sees them: its loader takes time quadratic in the depth.  Brackets inside
+ * quotes and comments do not count; a plain scalar's brackets balance. */
+static int check_depth(const char *file, const char *text, size_t len, pl_diags *d)
+{
+	unsigned depth = 0;
+	char quote = 0;
+	int comment = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '\n') {
+			comment = 0;
+		} else if (comment) {
+			continue;
+		} else if (quote != 0) {
+			if (c == '\\' && quote == '"' && i + 1 < len)
+				i++;
+			else if (c == quote)
+				quote = 0;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+			comment = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > PL_YAML_MAX_DEPTH) {
+				pl_diag_add(d, PL_SEV_ERROR, file, position_of(text, len, i),
+					    "nesting deeper than %d levels; a config never needs "
+					    "that many",
+					    PL_YAML_MAX_DEPTH);
+				return PL_EINVAL;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc, pl_diags *d)
 {
+	if (check_depth(file, text, len, d) != 0)
+		return PL_EINVAL;
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))
 		return PL_ENOMEM;

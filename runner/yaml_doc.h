@@ -10,9 +10,13 @@
 /* Largest config file read, in bytes. */
 #define PL_YAML_MAX_BYTES ((size_t)4 << 20)
 
+/* Deepest nesting of flow collections ([...] and {...}) accepted. */
+#define PL_YAML_MAX_DEPTH 64
+
 /* Parses `len` bytes of `text` as exactly one YAML document into `doc`.
  * Returns 0; otherwise adds an error at the offending position (syntax
- * errors, an empty file, several documents) to `d` and returns PL_EINVAL,
+ * errors, an empty file, several documents, nesting deeper than
+ * PL_YAML_MAX_DEPTH) to `d` and returns PL_EINVAL,
  * or PL_ENOMEM.  On success the caller must yaml_document_delete(doc).
  * `file` names the text in diagnostics and must outlive `d`. */
 int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_t *doc,

@@ -58,6 +58,7 @@ static const struct bad_case bad_cases[] = {
 											       "c"),
 	  3, "}, output",
 	  "parameter 'path' has no value; give one, or remove it to use the default" },
+	{ "nesting too deep", "version: 1\ndescription: " "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{x}]\n", 2, "{", "nesting deeper than 64 levels" },
 	{ "syntax: bad indentation", "version: 1\n nodes: []\n", 2, ":",
 	  "YAML syntax error: mapping values are not allowed in this context" },
 	{ "empty file", "", 0, NULL, "the file is empty" },

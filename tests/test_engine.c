@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -133,6 +135,61 @@ static const pl_stage gauge_stage = {
 	.process = gauge_process,
 };
 
+/* liar: a sink that returns PL_ECANCELED on its 3rd message although
+ * nothing is stopping (a stage bug): it must fail, not hang its upstream. */
+static int liar_init(pl_worker *w, const pl_params *p)
+{
+	(void)p;
+	w->state = calloc(1, sizeof(int));
+	return w->state != NULL ? 0 : PL_ENOMEM;
+}
+
+static int liar_process(pl_worker *w, pl_msg *msg)
+{
+	int *seen = w->state;
+	w->host->msg_free(msg);
+	return ++*seen == 3 ? PL_ECANCELED : 0;
+}
+
+static void free_state(pl_worker *w)
+{
+	free(w->state);
+}
+
+static const pl_stage liar_stage = {
+	PL_STAGE_HEADER,    .kind = PL_STAGE_SINK,
+	.name = "liar",     .description = "returns PL_ECANCELED without being stopped",
+	.init = liar_init,  .process = liar_process,
+	.fini = free_state,
+};
+
+/* eager: a generator that tries to emit from init(), which is refused
+ * (nobody reads yet: a blocking send there would hang the runner). */
+static int eager_emit_rc;
+
+static int eager_init(pl_worker *w, const pl_params *p)
+{
+	(void)p;
+	eager_emit_rc = w->host->emit(w, w->host->msg_new(1));
+	return 0;
+}
+
+static int eager_generate(pl_worker *w)
+{
+	pl_msg *m = w->host->msg_new(2);
+	if (m == NULL)
+		return PL_ENOMEM;
+	memcpy(w->host->msg_data(m), "ok", 2);
+	int rc = w->host->emit(w, m);
+	return rc == PL_ECANCELED ? 0 : rc;
+}
+
+static const pl_stage eager_stage = {
+	PL_STAGE_HEADER,    .kind = PL_STAGE_GENERATOR,
+	.name = "eager",    .description = "emits from init",
+	.init = eager_init, .generate = eager_generate,
+};
+
 /* ---- Running a config from a string. ---------------------------------- */
 
 struct run {
@@ -153,6 +210,8 @@ static void run_yaml(const char *yaml, struct run *r)
 	assert_int_equal(pl_registry_add(reg, &fail_sink_stage), 0);
 	assert_int_equal(pl_registry_add(reg, &triple_stage), 0);
 	assert_int_equal(pl_registry_add(reg, &gauge_stage), 0);
+	assert_int_equal(pl_registry_add(reg, &liar_stage), 0);
+	assert_int_equal(pl_registry_add(reg, &eager_stage), 0);
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_config *cfg = NULL;
@@ -428,6 +487,77 @@ static void test_failure_cancels_upstream_waits(void **state)
 	assert_true(r.stats[1].seconds < 20.0);
 }
 
+/* A generator waiting on a silent FIFO notices that the pipeline stops (a
+ * sink failed) instead of holding the run open until data comes. */
+static void test_silent_fifo_does_not_hold_a_failed_run(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pl-fifo-XXXXXX", fifo[64], yaml[1024];
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/in", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int keep = open(fifo, O_RDWR); /* a writer that never writes */
+	assert_true(keep >= 0);
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\nnodes:\n"
+		 "  - {name: quiet, type: generator, stage: lines, params: {path: '%s'}, output: "
+		 "cq}\n"
+		 "  - {name: busy, type: generator, stage: seq, output: cb}\n"
+		 "  - {name: m, type: fan-in, inputs: [cq, cb], output: all}\n"
+		 "  - {name: s, type: sink, stage: fail_sink, params: {at: 5}, input: all}\n",
+		 fifo);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_int_equal(r.stats[0].out, 0);
+	assert_true(r.stats[0].seconds < 20.0);
+	close(keep);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* A stage returning PL_ECANCELED while nothing stops it is a failure: the
+ * run ends (exit 1) instead of leaving its producer blocked forever. */
+static void test_spurious_cancel_is_a_failure(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\ndefaults: {buffer: 4}\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 1000}, output: a}\n"
+		 "  - {name: s, type: sink, stage: liar, input: a}\n",
+		 &r);
+	assert_int_equal(r.rc, PL_ESTAGE);
+	assert_string_equal(r.errors,
+			    "pipeline: error: node 's' (stage 'liar'): the stage returned "
+			    "PL_ECANCELED while the pipeline was not stopping\n");
+	assert_int_equal(r.stats[1].in, 3);
+}
+
+/* emit() from init() is refused with PL_EINVAL (and frees the message);
+ * from the worker's thread it works. */
+static void test_emit_outside_run_refused(void **state)
+{
+	(void)state;
+	char out[64], yaml[512];
+	temp_path(out, sizeof(out));
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\ndefaults: {buffer: 0}\nnodes:\n"
+		 "  - {name: g, type: generator, stage: eager, output: a}\n"
+		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: a}\n",
+		 out);
+	struct run r;
+	eager_emit_rc = 1;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(eager_emit_rc, PL_EINVAL);
+	FILE *f = fopen(out, "r");
+	char line[16] = "";
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "ok\n");
+	remove(out);
+}
+
 /* A generator's runtime error (a read failing with EIO) is a stage failure. */
 static void test_generator_failure(void **state)
 {
@@ -527,6 +657,9 @@ int main(void)
 		cmocka_unit_test(test_sink_failure_stops_everything),
 		cmocka_unit_test(test_failure_stops_other_generators),
 		cmocka_unit_test(test_failure_cancels_upstream_waits),
+		cmocka_unit_test(test_silent_fifo_does_not_hold_a_failed_run),
+		cmocka_unit_test(test_spurious_cancel_is_a_failure),
+		cmocka_unit_test(test_emit_outside_run_refused),
 		cmocka_unit_test(test_generator_failure),
 		cmocka_unit_test(test_init_failure),
 		cmocka_unit_test(test_init_failures_all_reported),

@@ -80,7 +80,8 @@ struct pl_host {
 
 	/* Sends `msg` to the worker's output channel, blocking while it is
 	 * full.  Returns 0, or PL_ECANCELED when the pipeline is stopping (the
-	 * stage should then return promptly), or PL_EINVAL from a sink.
+	 * stage should then return promptly), or PL_EINVAL from a sink, from
+	 * init() or fini(), or for a NULL message.
 	 * Ownership: always takes `msg`, on success and on failure. */
 	int (*emit)(pl_worker *w, pl_msg *msg);
 	/* Nonzero when this worker should stop what it is doing and return:
