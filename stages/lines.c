@@ -134,7 +134,9 @@ static int lines_generate(pl_worker *w)
 
 	for (;;) {
 		char *nl;
-		while ((nl = memchr(l->buf + l->start, '\n', l->end - l->start)) != NULL) {
+		/* (buf is NULL until the first read: no pointer arithmetic on it.) */
+		while (l->end > l->start &&
+		       (nl = memchr(l->buf + l->start, '\n', l->end - l->start)) != NULL) {
 			int rc = emit_line(w, l->buf + l->start, (size_t)(nl - (l->buf + l->start)),
 					   &stop);
 			l->start = (size_t)(nl - l->buf) + 1;

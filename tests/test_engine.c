@@ -60,7 +60,8 @@ static int fail_sink_process(pl_worker *w, pl_msg *msg)
 	return 0;
 }
 
-static void fail_fini(pl_worker *w)
+/* Frees the state every test stage keeps in w->state. */
+static void free_state(pl_worker *w)
 {
 	free(w->state);
 }
@@ -77,7 +78,7 @@ static const pl_stage fail_at_stage = {
 	.name = "fail_at",     .description = "fails on the at-th message",
 	.params = fail_params, .n_params = 1,
 	.init = fail_init,     .process = fail_process,
-	.fini = fail_fini,
+	.fini = free_state,
 };
 
 static const pl_stage fail_sink_stage = {
@@ -85,7 +86,7 @@ static const pl_stage fail_sink_stage = {
 	.name = "fail_sink",   .description = "fails on the at-th message",
 	.params = fail_params, .n_params = 1,
 	.init = fail_init,     .process = fail_sink_process,
-	.fini = fail_fini,
+	.fini = free_state,
 };
 
 /* triple: emits every message three times (a transform may multiply). */
@@ -149,11 +150,6 @@ static int liar_process(pl_worker *w, pl_msg *msg)
 	int *seen = w->state;
 	w->host->msg_free(msg);
 	return ++*seen == 3 ? PL_ECANCELED : 0;
-}
-
-static void free_state(pl_worker *w)
-{
-	free(w->state);
 }
 
 static const pl_stage liar_stage = {
