@@ -104,7 +104,7 @@ static int cmd_run(int argc, char **argv)
 			file = a;
 		}
 	}
-	if (file == NULL)
+	if (file == NULL || file[0] == '\0')
 		return usage_error("run: no FILE given; see 'pipeline run --help'");
 
 	/* A closed stdout is an error the stdout sink reports, not a signal. */
@@ -179,11 +179,16 @@ int pl_cli_main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("no command given; see 'pipeline --help'");
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+	int is_help =
+		strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0;
+	int is_version = strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0;
+	if ((is_help || is_version) && argc > 2)
+		return usage_error("%s takes no arguments, but got '%s'", cmd, argv[2]);
+	if (is_help) {
 		fputs(usage_main, stdout);
 		return PL_EXIT_OK;
 	}
-	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+	if (is_version) {
 		printf("pipeline %s (config format version 1, plugin ABI %u.%u)\n", PL_VERSION,
 		       PL_ABI_MAJOR, PL_ABI_MINOR);
 		return PL_EXIT_OK;

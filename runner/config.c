@@ -83,12 +83,14 @@ static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key
 static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, int64_t min,
 		   int64_t max, int64_t *out)
 {
-	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-	    pl_yaml_is_null(n)) {
-		ERR(dec, pl_yaml_pos(n), "'%s' must be an integer, got %s%s%s", key,
-		    pl_yaml_kind(n),
-		    n->type == YAML_SCALAR_NODE && !pl_yaml_is_null(n) ? " in quotes: " : "",
-		    n->type == YAML_SCALAR_NODE && !pl_yaml_is_null(n) ? scalar(n) : "");
+	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		ERR(dec, pl_yaml_pos(n),
+		    "'%s' must be an integer, got the quoted string \"%s\"; remove the quotes", key,
+		    scalar(n));
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
+		ERR(dec, pl_yaml_pos(n), "'%s' must be an integer, got %s", key, pl_yaml_kind(n));
 		return 0;
 	}
 	const char *s = scalar(n);
@@ -421,7 +423,8 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		node->workers_pos = pl_yaml_pos(v);
 		node->has_workers = 1;
 		if (v->type == YAML_SCALAR_NODE &&
-		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar(v)[0] == '-') {
+		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar(v)[0] == '-' &&
+		    scalar(v)[1] >= '0' && scalar(v)[1] <= '9') {
 			ERR(dec, node->workers_pos,
 			    "'workers' is %s; a node needs at least 1 worker", scalar(v));
 		} else if (!get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {

@@ -58,7 +58,10 @@ static const struct bad_case bad_cases[] = {
 											       "c"),
 	  3, "}, output",
 	  "parameter 'path' has no value; give one, or remove it to use the default" },
-	{ "nesting too deep", "version: 1\ndescription: " "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{x}]\n", 2, "{", "nesting deeper than 64 levels" },
+	{ "nesting too deep",
+	  "version: 1\ndescription: "
+	  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{x}]\n",
+	  2, "{", "nesting deeper than 64 levels" },
 	{ "syntax: bad indentation", "version: 1\n nodes: []\n", 2, ":",
 	  "YAML syntax error: mapping values are not allowed in this context" },
 	{ "empty file", "", 0, NULL, "the file is empty" },
@@ -71,7 +74,7 @@ static const struct bad_case bad_cases[] = {
 	{ "version 2", "version: 2\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "2",
 	  "unknown config version 2; this pipeline reads version 1" },
 	{ "version quoted", "version: \"1\"\nnodes:\n" GEN("g", "c") SINK("s", "c"), 1, "\"1\"",
-	  "'version' must be an integer, got a scalar in quotes: 1" },
+	  "'version' must be an integer, got the quoted string \"1\"; remove the quotes" },
 	{ "unknown top key with hint", V GEN("g", "c") SINK("s", "c") "chanels: {}\n", 5, "chanels",
 	  "unknown key 'chanels' in the top level; did you mean 'channels'?" },
 	{ "duplicate key", "version: 1\nversion: 1\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2,
@@ -108,6 +111,10 @@ static const struct bad_case bad_cases[] = {
 	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: many, stage: upper, input: c, "
 			  "output: d}\n" SINK("s", "d"),
 	  4, "many", "'workers' must be an integer, got 'many'" },
+	{ "workers a dash",
+	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: -x, stage: upper, input: c, "
+			  "output: d}\n" SINK("s", "d"),
+	  4, "-x", "'workers' must be an integer, got '-x'" },
 	{ "workers too many",
 	  V GEN("g", "c") "  - {name: w, type: fan-out, workers: 100001, stage: upper, input: c, "
 			  "output: d}\n" SINK("s", "d"),
