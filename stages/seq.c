@@ -6,13 +6,6 @@
 
 #include "builtin.h"
 
-/*
- * With `workers: N`, the workers share the sequence instead of each emitting
- * all of it: worker i emits the terms i, i+N, i+2N, ... so the node as a
- * whole emits every term exactly once (in no guaranteed order).  (pipeline's
- * own runner gives a generator one worker; this is for hosts that allow more.)
- */
-
 struct seq {
 	int64_t start, step;
 	uint64_t count; /* number of terms; UINT64_MAX: unlimited */
@@ -24,16 +17,6 @@ static int add_overflows(int64_t a, int64_t b, int64_t *out)
 	if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
 		return 1;
 	*out = a + b;
-	return 0;
-}
-
-/* *out = a * b; nonzero on int64 overflow. */
-static int mul_overflows(int64_t a, int64_t b, int64_t *out)
-{
-	if (a > 0 ? (b > 0 ? a > INT64_MAX / b : b < INT64_MIN / a)
-		  : (b > 0 ? a < INT64_MIN / b : (a != 0 && b < INT64_MAX / a)))
-		return 1;
-	*out = a * b;
 	return 0;
 }
 
@@ -65,17 +48,11 @@ static int seq_generate(pl_worker *w)
 {
 	const pl_host *h = w->host;
 	const struct seq *s = w->state;
-	uint64_t stride_n = w->count > 0 ? w->count : 1;
-	uint64_t k = w->index; /* the index of the next term to emit */
-	int64_t value = 0, stride = 0, offset = 0;
-	int overflow;
+	int64_t value = s->start;
 	char text[24];
 
-	overflow = mul_overflows((int64_t)k, s->step, &offset) ||
-		   add_overflows(s->start, offset, &value);
-	int stride_overflow = mul_overflows((int64_t)stride_n, s->step, &stride);
-	while (s->count == UINT64_MAX || k < s->count) {
-		if (overflow)
+	for (uint64_t k = 0; s->count == UINT64_MAX || k < s->count; k++) {
+		if (k > 0 && add_overflows(value, s->step, &value))
 			return h->failf(w,
 					"term %" PRIu64 " of the sequence (start %" PRId64
 					", step %" PRId64 ") overflows 64-bit integers",
@@ -88,10 +65,6 @@ static int seq_generate(pl_worker *w)
 		int rc = h->emit(w, msg); /* takes msg */
 		if (rc != 0)
 			return pl_builtin_emit_result(w, rc);
-		if (k > UINT64_MAX - stride_n)
-			return 0; /* unlimited and 2^64 terms emitted: give up */
-		k += stride_n;
-		overflow = stride_overflow || add_overflows(value, stride, &value);
 	}
 	return 0;
 }
@@ -128,6 +101,7 @@ const pl_stage pl_stage_seq = {
 	.description = "emits the decimal integers start, start+step, ... (count of them)",
 	.params = seq_params,
 	.n_params = sizeof(seq_params) / sizeof(seq_params[0]),
+	.max_workers = 1, /* one ordered sequence */
 	.init = seq_init,
 	.generate = seq_generate,
 	.fini = seq_fini,

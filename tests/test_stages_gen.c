@@ -49,6 +49,7 @@ static void test_table(void **state)
 		assert_int_equal(pl_params_create(s, &p, err, sizeof(err)), 0);
 		pl_params_destroy(p);
 	}
+	assert_int_equal(pl_stage_seq.max_workers, 1);
 	assert_int_equal(pl_stage_lines.max_workers, 1);
 	assert_int_equal(pl_stage_file.max_workers, 1);
 	assert_int_equal(pl_stage_count.max_workers, 1);
@@ -189,30 +190,6 @@ static void test_seq_params(void **state)
 	assert_int_equal(pl_harness_set(&h, "count", "9223372036854775807"), 0);
 	assert_null(pl_params_missing(h.params));
 	finish(&h);
-}
-
-/* With 3 workers, the workers share the sequence: each term exactly once. */
-static void test_seq_workers(void **state)
-{
-	(void)state;
-	int seen[11] = { 0 };
-	for (uint32_t i = 0; i < 3; i++) {
-		pl_harness h;
-		assert_int_equal(pl_harness_create(&h, &pl_stage_seq), 0);
-		assert_int_equal(pl_harness_set(&h, "count", "10"), 0);
-		h.worker.index = i;
-		h.worker.count = 3;
-		assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
-		for (size_t j = 0; j < h.n_outs; j++) {
-			int v = atoi(pl_harness_out(&h, j));
-			assert_in_range(v, 1, 10);
-			assert_int_equal(v, (int)(i + 1 + 3 * j)); /* in order per worker */
-			seen[v]++;
-		}
-		finish(&h);
-	}
-	for (int v = 1; v <= 10; v++)
-		assert_int_equal(seen[v], 1);
 }
 
 /* ---- lines. -------------------------------------------------------------- */
@@ -383,21 +360,13 @@ static void test_lines_cancel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_seq_defaults),
-		cmocka_unit_test(test_seq_start_step),
-		cmocka_unit_test(test_seq_negative_step),
-		cmocka_unit_test(test_seq_count_zero),
-		cmocka_unit_test(test_seq_overflow),
-		cmocka_unit_test(test_seq_cancel),
-		cmocka_unit_test(test_seq_params),
-		cmocka_unit_test(test_seq_workers),
-		cmocka_unit_test(test_lines_basic),
-		cmocka_unit_test(test_lines_binary_and_long),
-		cmocka_unit_test(test_lines_missing),
-		cmocka_unit_test(test_lines_directory),
-		cmocka_unit_test(test_lines_stdin),
-		cmocka_unit_test(test_lines_cancel),
+		cmocka_unit_test(test_table),          cmocka_unit_test(test_seq_defaults),
+		cmocka_unit_test(test_seq_start_step), cmocka_unit_test(test_seq_negative_step),
+		cmocka_unit_test(test_seq_count_zero), cmocka_unit_test(test_seq_overflow),
+		cmocka_unit_test(test_seq_cancel),     cmocka_unit_test(test_seq_params),
+		cmocka_unit_test(test_lines_basic),    cmocka_unit_test(test_lines_binary_and_long),
+		cmocka_unit_test(test_lines_missing),  cmocka_unit_test(test_lines_directory),
+		cmocka_unit_test(test_lines_stdin),    cmocka_unit_test(test_lines_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
