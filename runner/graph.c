@@ -148,7 +148,9 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 		    stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
-	if (st->max_workers > 0 && n->workers > (int64_t)st->max_workers)
+	/* (A generator's one worker is checked with its shape.) */
+	if (n->type != PL_NODE_GENERATOR && st->max_workers > 0 &&
+	    n->workers > (int64_t)st->max_workers)
 		ERR(cfg, d, n->workers_pos,
 		    "stage '%s' runs on at most %u worker%s, but node '%s' asks for %lld", st->name,
 		    st->max_workers, st->max_workers == 1 ? "" : "s", name, (long long)n->workers);

@@ -313,6 +313,21 @@ static void test_bad_configs(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* One mistake, one message: a generator asking for workers is told once. */
+static void test_generator_workers_reported_once(void **state)
+{
+	(void)state;
+	pl_diags d;
+	pl_diags_init(&d);
+	int rc = check_text(
+		V "  - {name: g, type: generator, workers: 4, stage: seq, output: c}\n" SINK("s",
+											     "c"),
+		&d);
+	assert_int_equal(rc, PL_EINVAL);
+	assert_int_equal(d.errors, 1);
+	pl_diags_clear(&d);
+}
+
 static void test_unused_channel_is_a_warning(void **state)
 {
 	(void)state;
@@ -517,6 +532,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_generator_workers_reported_once),
 		cmocka_unit_test(test_unused_channel_is_a_warning),
 		cmocka_unit_test(test_all_problems_reported),
 		cmocka_unit_test(test_print_format),
