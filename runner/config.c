@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_edit.h"
 #include "params.h"
 #include "yaml_doc.h"
 
@@ -17,7 +20,7 @@ struct decoder {
 	int oom;
 };
 
-#define ERR(dec, pos, ...) pl_diag_add((dec)->d, PL_SEV_ERROR, (dec)->cfg->file, (pos), __VA_ARGS__)
+#define ERR(dec, code, pos, ...) pl_cfg_diag((dec)->cfg, (dec)->d, PL_D_##code, (pos), __VA_ARGS__)
 
 static const char *const top_keys[] = { "version",  "name",     "description",
 					"defaults", "channels", "nodes" };
@@ -59,7 +62,7 @@ static int expect_mapping(struct decoder *dec, const yaml_node_t *n, const char 
 {
 	if (n->type == YAML_MAPPING_NODE)
 		return 1;
-	ERR(dec, pl_yaml_pos(n), "%s must be a mapping of 'key: value' lines, got %s", what,
+	ERR(dec, EXPECTED_MAPPING, pl_yaml_pos(n), "%s must be a mapping of 'key: value' lines, got %s", what,
 	    pl_yaml_kind(n));
 	return 0;
 }
@@ -71,7 +74,7 @@ static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key
 	if (n->type != YAML_SCALAR_NODE ||
 	    (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 	     (scalar(n)[0] == '\0' || strcmp(scalar(n), "~") == 0))) {
-		ERR(dec, pl_yaml_pos(n), "'%s' must be a string, got %s", key, pl_yaml_kind(n));
+		ERR(dec, NOT_STRING, pl_yaml_pos(n), "'%s' must be a string, got %s", key, pl_yaml_kind(n));
 		return 0;
 	}
 	free(*out);
@@ -84,13 +87,13 @@ static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, i
 		   int64_t max, int64_t *out)
 {
 	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-		ERR(dec, pl_yaml_pos(n),
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n),
 		    "'%s' must be an integer, got the quoted string \"%s\"; remove the quotes", key,
 		    scalar(n));
 		return 0;
 	}
 	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
-		ERR(dec, pl_yaml_pos(n), "'%s' must be an integer, got %s", key, pl_yaml_kind(n));
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n), "'%s' must be an integer, got %s", key, pl_yaml_kind(n));
 		return 0;
 	}
 	const char *s = scalar(n);
@@ -98,11 +101,11 @@ static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, i
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (*end != '\0' || end == s) {
-		ERR(dec, pl_yaml_pos(n), "'%s' must be an integer, got '%s'", key, s);
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n), "'%s' must be an integer, got '%s'", key, s);
 		return 0;
 	}
 	if (errno == ERANGE || v < min || v > max) {
-		ERR(dec, pl_yaml_pos(n),
+		ERR(dec, OUT_OF_RANGE, pl_yaml_pos(n),
 		    "'%s' is %s, out of range: it must be between %lld and %lld", key, s,
 		    (long long)min, (long long)max);
 		return 0;
@@ -121,7 +124,7 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 	     p++) {
 		yaml_node_t *k = node_at(dec, p->key);
 		if (k->type != YAML_SCALAR_NODE) {
-			ERR(dec, pl_yaml_pos(k), "a key in %s must be a plain word, got %s", where,
+			ERR(dec, KEY_NOT_SCALAR, pl_yaml_pos(k), "a key in %s must be a plain word, got %s", where,
 			    pl_yaml_kind(k));
 			bad++;
 			continue;
@@ -129,7 +132,7 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k0 = node_at(dec, q->key);
 			if (k0->type == YAML_SCALAR_NODE && strcmp(scalar(k0), scalar(k)) == 0) {
-				ERR(dec, pl_yaml_pos(k),
+				ERR(dec, DUPLICATE_KEY, pl_yaml_pos(k),
 				    "'%s' is given twice in %s (first on line %u); keep one",
 				    scalar(k), where, pl_yaml_pos(k0).line);
 				bad++;
@@ -144,11 +147,11 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		if (i == n_known) {
 			const char *hint = pl_suggest(scalar(k), known, n_known);
 			if (hint != NULL)
-				ERR(dec, pl_yaml_pos(k),
+				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k),
 				    "unknown key '%s' in %s; did you mean '%s'?", scalar(k), where,
 				    hint);
 			else
-				ERR(dec, pl_yaml_pos(k), "unknown key '%s' in %s", scalar(k),
+				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k), "unknown key '%s' in %s", scalar(k),
 				    where);
 			bad++;
 		}
@@ -216,7 +219,7 @@ static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what,
 	if (!get_string(dec, n, what, out))
 		return 0;
 	if (!valid_name(*out)) {
-		ERR(dec, pl_yaml_pos(n), "%s '%s' may hold only letters, digits, '_' and '-'", what,
+		ERR(dec, BAD_NAME, pl_yaml_pos(n), "%s '%s' may hold only letters, digits, '_' and '-'", what,
 		    *out);
 		return 0;
 	}
@@ -229,8 +232,8 @@ static void decode_defaults(struct decoder *dec, const yaml_node_t *n)
 		return;
 	check_keys(dec, n, defaults_keys, COUNT(defaults_keys), "'defaults'");
 	yaml_node_t *v = lookup(dec, n, "buffer");
-	if (v != NULL)
-		get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer);
+	if (v != NULL && get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer))
+		dec->cfg->default_buffer_pos = pl_yaml_pos(v);
 }
 
 static void decode_channels(struct decoder *dec, const yaml_node_t *n)
@@ -240,7 +243,7 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 	if (!expect_mapping(dec, n, "'channels'"))
 		return;
 	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > PL_MAX_NODES) {
-		ERR(dec, pl_yaml_pos(n), "'channels' has more than %d entries", PL_MAX_NODES);
+		ERR(dec, TOO_MANY, pl_yaml_pos(n), "'channels' has more than %d entries", PL_MAX_NODES);
 		return;
 	}
 	check_keys(dec, n, NULL, 0, "'channels'");
@@ -250,7 +253,7 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
 		if (!valid_name(scalar(k))) {
-			ERR(dec, pl_yaml_pos(k),
+			ERR(dec, BAD_NAME, pl_yaml_pos(k),
 			    "channel name '%s' may hold only letters, digits, '_' and '-'",
 			    scalar(k));
 			continue;
@@ -299,13 +302,13 @@ static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
 		if (v->type != YAML_SCALAR_NODE) {
-			ERR(dec, pl_yaml_pos(v), "parameter '%s' must be a single value, got %s",
+			ERR(dec, PARAM_NOT_SCALAR, pl_yaml_pos(v), "parameter '%s' must be a single value, got %s",
 			    scalar(k), pl_yaml_kind(v));
 			continue;
 		}
 		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		    (scalar(v)[0] == '\0' || strcmp(scalar(v), "~") == 0)) {
-			ERR(dec, pl_yaml_pos(v),
+			ERR(dec, PARAM_EMPTY, pl_yaml_pos(v),
 			    "parameter '%s' has no value; give one, or remove it to use the "
 			    "default",
 			    scalar(k));
@@ -336,7 +339,7 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 			  const yaml_node_t *ins)
 {
 	if (in != NULL && ins != NULL) {
-		ERR(dec, pl_yaml_pos(ins),
+		ERR(dec, INPUT_AND_INPUTS, pl_yaml_pos(ins),
 		    "node '%s' has both 'input' and 'inputs'; use 'input' for one channel, "
 		    "'inputs' for a fan-in's list",
 		    node->name ? node->name : "?");
@@ -345,7 +348,7 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 	if (in != NULL) {
 		node->inputs_pos = pl_yaml_pos(in);
 		if (in->type == YAML_SEQUENCE_NODE) {
-			ERR(dec, pl_yaml_pos(in),
+			ERR(dec, ONE_CHANNEL, pl_yaml_pos(in),
 			    "'input' names one channel; to merge several channels use a fan-in "
 			    "node with 'inputs'");
 			return;
@@ -363,7 +366,7 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 	node->inputs_is_list = 1;
 	node->inputs_pos = pl_yaml_pos(ins);
 	if (ins->type != YAML_SEQUENCE_NODE) {
-		ERR(dec, pl_yaml_pos(ins),
+		ERR(dec, EXPECTED_LIST, pl_yaml_pos(ins),
 		    "'inputs' must be a list of channel names, like [a, b], got %s",
 		    pl_yaml_kind(ins));
 		return;
@@ -392,7 +395,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		node->name_pos = pl_yaml_pos(v);
 		get_name(dec, v, "node name", &node->name);
 	} else {
-		ERR(dec, node->pos, "a node needs a 'name'");
+		ERR(dec, MISSING_KEY, node->pos, "a node needs a 'name'");
 	}
 	if ((v = lookup(dec, n, "type")) != NULL) {
 		node->type_pos = pl_yaml_pos(v);
@@ -403,7 +406,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 					node->type = (int)i + 1;
 			if (node->type == 0) {
 				const char *hint = pl_suggest(t, type_names, COUNT(type_names));
-				ERR(dec, node->type_pos,
+				ERR(dec, UNKNOWN_TYPE, node->type_pos,
 				    "unknown node type '%s'%s%s%s; the types are generator, "
 				    "fan-out, fan-in and sink",
 				    t, hint ? " (did you mean '" : "", hint ? hint : "",
@@ -412,7 +415,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		}
 		free(t);
 	} else {
-		ERR(dec, node->pos, "node '%s' needs a 'type': generator, fan-out, fan-in or sink",
+		ERR(dec, MISSING_KEY, node->pos, "node '%s' needs a 'type': generator, fan-out, fan-in or sink",
 		    node->name ? node->name : "?");
 	}
 	if ((v = lookup(dec, n, "stage")) != NULL) {
@@ -425,7 +428,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		if (v->type == YAML_SCALAR_NODE &&
 		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar(v)[0] == '-' &&
 		    scalar(v)[1] >= '0' && scalar(v)[1] <= '9') {
-			ERR(dec, node->workers_pos,
+			ERR(dec, OUT_OF_RANGE, node->workers_pos,
 			    "'workers' is %s; a node needs at least 1 worker", scalar(v));
 		} else if (!get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {
 			node->workers = 1;
@@ -436,7 +439,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 	decode_inputs(dec, node, lookup(dec, n, "input"), lookup(dec, n, "inputs"));
 	if ((v = lookup(dec, n, "output")) != NULL) {
 		if (v->type == YAML_SEQUENCE_NODE) {
-			ERR(dec, pl_yaml_pos(v),
+			ERR(dec, ONE_CHANNEL, pl_yaml_pos(v),
 			    "'output' names one channel; a node writes exactly one (use a fan-out "
 			    "downstream to spread work)");
 		} else if (get_name(dec, v, "channel name", &node->output.name)) {
@@ -448,19 +451,19 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
 {
 	if (n->type != YAML_SEQUENCE_NODE) {
-		ERR(dec, pl_yaml_pos(n),
+		ERR(dec, EXPECTED_LIST, pl_yaml_pos(n),
 		    "'nodes' must be a list of nodes (each entry starting with '- name:'), got %s",
 		    pl_yaml_kind(n));
 		return;
 	}
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count == 0) {
-		ERR(dec, pl_yaml_pos(n),
+		ERR(dec, NO_NODES, pl_yaml_pos(n),
 		    "'nodes' is empty; a pipeline needs at least a generator and a sink");
 		return;
 	}
 	if (count > PL_MAX_NODES) {
-		ERR(dec, pl_yaml_pos(n), "'nodes' has %zu entries; at most %d are allowed", count,
+		ERR(dec, TOO_MANY, pl_yaml_pos(n), "'nodes' has %zu entries; at most %d are allowed", count,
 		    PL_MAX_NODES);
 		return;
 	}
@@ -472,7 +475,9 @@ static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		pl_cfg_node *node = &dec->cfg->nodes[dec->cfg->n_nodes++];
+		size_t errors_before = dec->d->errors;
 		decode_node(dec, node, node_at(dec, *it));
+		node->broken = dec->d->errors > errors_before;
 		if (dec->oom)
 			return;
 	}
@@ -497,6 +502,37 @@ static void link_channels(struct decoder *dec)
 			cfg->chans[i].buffer = cfg->default_buffer;
 }
 
+/* The limits on the whole config: every worker is a thread and every
+ * buffer slot is allocated when the pipeline starts. */
+static void check_totals(struct decoder *dec)
+{
+	pl_config *cfg = dec->cfg;
+	int64_t workers = 0, slots = 0;
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		workers += cfg->nodes[i].workers;
+		if (workers > PL_MAX_TOTAL_WORKERS) {
+			ERR(dec, TOO_MANY,
+			    cfg->nodes[i].has_workers ? cfg->nodes[i].workers_pos : cfg->nodes[i].pos,
+			    "the nodes up to '%s' ask for %lld workers in all; at most %d threads "
+			    "may run at once",
+			    cfg->nodes[i].name ? cfg->nodes[i].name : "?", (long long)workers,
+			    PL_MAX_TOTAL_WORKERS);
+			break;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_chans; i++) {
+		slots += cfg->chans[i].buffer;
+		if (slots > PL_MAX_TOTAL_BUFFER) {
+			pl_cfg_chan *c = &cfg->chans[i];
+			ERR(dec, TOO_MANY, c->has_buffer ? c->buffer_pos : c->pos,
+			    "the channels up to '%s' buffer %lld messages in all; at most %d may be "
+			    "buffered at once",
+			    c->name, (long long)slots, PL_MAX_TOTAL_BUFFER);
+			break;
+		}
+	}
+}
+
 static void decode_root(struct decoder *dec, const yaml_node_t *root)
 {
 	if (!expect_mapping(dec, root, "the top level of a config"))
@@ -506,11 +542,11 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 	if ((v = lookup(dec, root, "version")) != NULL) {
 		if (get_int(dec, v, "version", INT64_MIN, INT64_MAX, &dec->cfg->version) &&
 		    dec->cfg->version != 1)
-			ERR(dec, pl_yaml_pos(v),
+			ERR(dec, BAD_VERSION, pl_yaml_pos(v),
 			    "unknown config version %lld; this pipeline reads version 1",
 			    (long long)dec->cfg->version);
 	} else {
-		ERR(dec, pl_yaml_pos(root), "the config needs 'version: 1' at the top level");
+		ERR(dec, MISSING_KEY, pl_yaml_pos(root), "the config needs 'version: 1' at the top level");
 	}
 	if ((v = lookup(dec, root, "name")) != NULL)
 		get_string(dec, v, "name", &dec->cfg->name);
@@ -523,20 +559,66 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 	if ((v = lookup(dec, root, "nodes")) != NULL)
 		decode_nodes(dec, v);
 	else
-		ERR(dec, pl_yaml_pos(root), "the config needs a 'nodes' list");
+		ERR(dec, MISSING_KEY, pl_yaml_pos(root), "the config needs a 'nodes' list");
 	if (!dec->oom)
 		link_channels(dec);
+	if (!dec->oom)
+		check_totals(dec);
 }
 
-int pl_config_parse(const char *file, const char *text, size_t len, pl_config **out, pl_diags *d)
+void pl_cfg_diag(const pl_config *cfg, pl_diags *d, int code, pl_pos pos, const char *fmt, ...)
+{
+	for (size_t i = 0; i < cfg->n_muted; i++)
+		if (cfg->muted[i].line == pos.line && cfg->muted[i].col == pos.col)
+			return;
+	va_list ap;
+	va_start(ap, fmt);
+	if (pos.line == 0 && pos.col > 0 && pos.col <= cfg->n_sets) {
+		char msg[1024];
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		pl_diag_add(d, code, "<command-line>", (pl_pos){ 0, 0 }, "--set '%s': %s",
+			    cfg->sets[pos.col - 1], msg);
+	} else {
+		pl_diag_addv(d, code, cfg->file, pos, fmt, ap);
+	}
+	va_end(ap);
+}
+
+static const char *lookup_getenv(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* A new config for `file`, holding copies of the overrides. */
+static pl_config *config_new(const char *file, const pl_load_options *opt)
+{
+	pl_config *cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return NULL;
+	cfg->default_buffer = PL_DEFAULT_BUFFER;
+	cfg->file = strdup(file);
+	size_t n = opt ? opt->n_sets : 0;
+	cfg->sets = calloc(n ? n : 1, sizeof(*cfg->sets));
+	if (cfg->file == NULL || cfg->sets == NULL) {
+		pl_config_free(cfg);
+		return NULL;
+	}
+	for (; cfg->n_sets < n; cfg->n_sets++)
+		if ((cfg->sets[cfg->n_sets] = strdup(opt->sets[cfg->n_sets])) == NULL) {
+			pl_config_free(cfg);
+			return NULL;
+		}
+	return cfg;
+}
+
+int pl_config_decode(const char *file, const char *text, size_t len, const pl_load_options *opt,
+		     pl_config **out, pl_diags *d)
 {
 	*out = NULL;
-	pl_config *cfg = calloc(1, sizeof(*cfg));
-	if (cfg == NULL || (cfg->file = strdup(file)) == NULL) {
-		free(cfg);
+	pl_config *cfg = config_new(file, opt);
+	if (cfg == NULL)
 		return PL_ENOMEM;
-	}
-	cfg->default_buffer = PL_DEFAULT_BUFFER;
 	size_t errors_before = d->errors;
 	yaml_document_t doc;
 	int rc = pl_yaml_parse(file, text, len, &doc, d);
@@ -544,15 +626,39 @@ int pl_config_parse(const char *file, const char *text, size_t len, pl_config **
 		pl_config_free(cfg);
 		return rc;
 	}
+	pl_env_fn env = opt && opt->lookup_env ? opt->lookup_env : lookup_getenv;
+	rc = pl_doc_interpolate(&doc, file, text, len, env, opt ? opt->env_ctx : NULL, d,
+				&cfg->muted, &cfg->n_muted);
+	if (rc != PL_ENOMEM && cfg->n_sets > 0) {
+		int r = pl_doc_apply_sets(&doc, (const char *const *)cfg->sets, cfg->n_sets, d);
+		if (r != 0)
+			rc = r;
+	}
+	if (rc == PL_ENOMEM) {
+		yaml_document_delete(&doc);
+		pl_config_free(cfg);
+		return rc;
+	}
 	struct decoder dec = { .doc = &doc, .cfg = cfg, .d = d };
 	decode_root(&dec, yaml_document_get_root_node(&doc));
 	yaml_document_delete(&doc);
-	if (dec.oom || d->errors > errors_before) {
+	if (dec.oom) {
 		pl_config_free(cfg);
-		return dec.oom ? PL_ENOMEM : PL_EINVAL;
+		return PL_ENOMEM;
 	}
+	cfg->form_errors = d->errors - errors_before;
 	*out = cfg;
-	return 0;
+	return cfg->form_errors > 0 ? PL_EINVAL : 0;
+}
+
+int pl_config_parse(const char *file, const char *text, size_t len, pl_config **out, pl_diags *d)
+{
+	int rc = pl_config_decode(file, text, len, NULL, out, d);
+	if (rc != 0) {
+		pl_config_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int pl_config_load(const char *path, pl_config **out, pl_diags *d)
@@ -591,6 +697,10 @@ void pl_config_free(pl_config *cfg)
 	for (size_t i = 0; i < cfg->n_chans; i++)
 		free(cfg->chans[i].name);
 	free(cfg->chans);
+	for (size_t i = 0; i < cfg->n_sets; i++)
+		free(cfg->sets[i]);
+	free(cfg->sets);
+	free(cfg->muted);
 	free(cfg->name);
 	free(cfg->description);
 	free(cfg->file);

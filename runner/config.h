@@ -11,10 +11,12 @@
 enum pl_node_type { PL_NODE_GENERATOR = 1, PL_NODE_FANOUT, PL_NODE_FANIN, PL_NODE_SINK };
 
 /* Limits that keep a config from asking for unbounded resources. */
-#define PL_MAX_NODES      10000
-#define PL_MAX_WORKERS    100000   /* per node */
-#define PL_MAX_BUFFER     16777216 /* messages per channel (PL_CHAN_MAX_CAPACITY) */
-#define PL_DEFAULT_BUFFER 64
+#define PL_MAX_NODES         10000    /* nodes, and channels */
+#define PL_MAX_WORKERS       100000   /* per node */
+#define PL_MAX_TOTAL_WORKERS 100000   /* all nodes together */
+#define PL_MAX_BUFFER        16777216 /* messages per channel (PL_CHAN_MAX_CAPACITY) */
+#define PL_MAX_TOTAL_BUFFER  16777216 /* all channels together: 128 MiB of slots */
+#define PL_DEFAULT_BUFFER    64
 
 /* One `key: value` of a node's `params`, as written. */
 typedef struct pl_cfg_param {
@@ -52,6 +54,8 @@ typedef struct pl_cfg_node {
 	pl_pos params_pos;
 	int has_params;
 
+	int broken; /* decoding it found an error: later checks skip what it hides */
+
 	/* Filled by pl_graph_check(): */
 	const pl_stage *stage_desc; /* NULL for fan-in */
 	pl_params *param_values;    /* NULL for fan-in */
@@ -75,11 +79,28 @@ typedef struct pl_config {
 	char *name;
 	char *description;
 	int64_t default_buffer;
+	pl_pos default_buffer_pos; /* line 0: not given */
 	pl_cfg_node *nodes;
 	size_t n_nodes;
 	pl_cfg_chan *chans;
 	size_t n_chans;
+	char **sets; /* copies of the --set overrides applied, for diagnostics */
+	size_t n_sets;
+	size_t form_errors; /* errors decoding found (only in pl_config_decode()'s result) */
+	pl_pos *muted;      /* values already reported (bad ${VAR}): no second diagnostic */
+	size_t n_muted;
 } pl_config;
+
+/* How a config is read besides its text. */
+typedef struct pl_load_options {
+	/* Overrides "NODE.KEY=VALUE" or "NODE.params.KEY=VALUE" (pipeline
+	 * --set), applied after ${VAR} interpolation; borrowed. */
+	const char *const *sets;
+	size_t n_sets;
+	/* Looks up ${NAME}; NULL means getenv().  Returns NULL when unset. */
+	const char *(*lookup_env)(const char *name, void *ctx);
+	void *env_ctx;
+} pl_load_options;
 
 /* Decodes the config in `len` bytes of `text`, reporting every problem of
  * form (syntax, unknown keys, wrong types, missing keys) to `d`.  `file`
@@ -90,6 +111,25 @@ int pl_config_parse(const char *file, const char *text, size_t len, pl_config **
 
 /* pl_config_parse() on the contents of the file `path` ("-": stdin). */
 int pl_config_load(const char *path, pl_config **out, pl_diags *d);
+
+/* Like pl_config_parse(), with `opt` (may be NULL): interpolates ${VAR}
+ * and applies --set overrides.  When the text is YAML but decoding found
+ * errors, returns PL_EINVAL and still sets *out to what was decoded, with
+ * form_errors > 0 and each node that had an error marked `broken`, so that
+ * the graph checks can report what they see too; *out is NULL only when
+ * the YAML itself is broken, or on PL_ENOMEM.
+ * Ownership: the caller frees *out with pl_config_free(). */
+int pl_config_decode(const char *file, const char *text, size_t len, const pl_load_options *opt,
+		     pl_config **out, pl_diags *d);
+
+/* Adds a diagnostic about `cfg` at `pos`.  A position inside a --set
+ * override (line 0, column k: the k-th) is reported against
+ * "<command-line>" with the override's text. */
+void pl_cfg_diag(const pl_config *cfg, pl_diags *d, int code, pl_pos pos, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 5, 6)))
+#endif
+	;
 
 /* Frees a config and everything it holds; NULL does nothing. */
 void pl_config_free(pl_config *cfg);

@@ -2,6 +2,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,39 @@ void pl_diags_clear(pl_diags *d)
 	pl_diags_init(d);
 }
 
-void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const char *fmt, ...)
+static const struct code_info {
+	int code;
+	int severity;
+} code_table[] = {
+#define PL_DIAG_ROW(num, id, sev) { num, PL_SEV_##sev },
+	PL_DIAG_CODES(PL_DIAG_ROW)
+#undef PL_DIAG_ROW
+};
+
+static const int all_codes[] = {
+#define PL_DIAG_NUM(num, id, sev) num,
+	PL_DIAG_CODES(PL_DIAG_NUM)
+#undef PL_DIAG_NUM
+};
+
+int pl_diag_severity(int code)
 {
+	for (size_t i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
+		if (code_table[i].code == code)
+			return code_table[i].severity;
+	return PL_SEV_ERROR;
+}
+
+const int *pl_diag_all_codes(size_t *n)
+{
+	*n = sizeof(all_codes) / sizeof(all_codes[0]);
+	return all_codes;
+}
+
+void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt,
+		  va_list ap)
+{
+	int severity = pl_diag_severity(code);
 	if (severity == PL_SEV_ERROR)
 		d->errors++;
 	else if (severity == PL_SEV_WARNING)
@@ -42,16 +74,13 @@ void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const 
 		d->items = items;
 		d->cap = cap;
 	}
-	va_list ap;
-	va_start(ap, fmt);
+	va_list again;
+	va_copy(again, ap);
 	char *msg = NULL;
 	int len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (len >= 0 && (msg = malloc((size_t)len + 1)) != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(msg, (size_t)len + 1, fmt, ap);
-		va_end(ap);
-	}
+	if (len >= 0 && (msg = malloc((size_t)len + 1)) != NULL)
+		vsnprintf(msg, (size_t)len + 1, fmt, again);
+	va_end(again);
 	char *name = strdup(file);
 	if (msg == NULL || name == NULL) {
 		free(msg);
@@ -59,8 +88,17 @@ void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const 
 		d->dropped++;
 		return;
 	}
-	d->items[d->n++] =
-		(pl_diag){ .file = name, .pos = pos, .severity = severity, .message = msg };
+	d->items[d->n++] = (pl_diag){
+		.file = name, .pos = pos, .code = code, .severity = severity, .message = msg
+	};
+}
+
+void pl_diag_add(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pl_diag_addv(d, code, file, pos, fmt, ap);
+	va_end(ap);
 }
 
 static int by_position(const void *a, const void *b)
@@ -76,7 +114,7 @@ static int by_position(const void *a, const void *b)
 	return 0;
 }
 
-static const char *severity_name(int severity)
+const char *pl_severity_name(int severity)
 {
 	switch (severity) {
 	case PL_SEV_ERROR:
@@ -109,14 +147,78 @@ void pl_diags_print(pl_diags *d, FILE *out)
 	for (size_t i = 0; i < d->n; i++) {
 		const pl_diag *g = &d->items[i];
 		if (g->pos.line > 0)
-			fprintf(out, "%s:%u:%u: %s: %s\n", g->file, g->pos.line, g->pos.col,
-				severity_name(g->severity), g->message);
+			fprintf(out, "%s:%u:%u: %s: %s [PL%03d]\n", g->file, g->pos.line,
+				g->pos.col, pl_severity_name(g->severity), g->message, g->code);
 		else
-			fprintf(out, "%s: %s: %s\n", g->file, severity_name(g->severity),
-				g->message);
+			fprintf(out, "%s: %s: %s [PL%03d]\n", g->file,
+				pl_severity_name(g->severity), g->message, g->code);
 	}
 	if (d->dropped > 0)
 		fprintf(out, "pipeline: %zu more diagnostics not shown\n", d->dropped);
+}
+
+/* The length of the valid UTF-8 sequence at `s`, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0)
+		n = 2, min = 0x80, cp = s[0] & 0x1Fu;
+	else if ((s[0] & 0xF0) == 0xE0)
+		n = 3, min = 0x800, cp = s[0] & 0x0Fu;
+	else if ((s[0] & 0xF8) == 0xF0)
+		n = 4, min = 0x10000, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3Fu);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+void pl_json_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	fputc('"', out);
+	while (*s != '\0') {
+		size_t n = utf8_len(s);
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			fputc('\\', out);
+			fputc(*s++, out);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(out, "\\u%04x", *s++);
+		} else {
+			fwrite(s, 1, n, out);
+			s += n;
+		}
+	}
+	fputc('"', out);
+}
+
+void pl_diags_print_json(pl_diags *d, FILE *out, int *first)
+{
+	pl_diags_sort(d);
+	for (size_t i = 0; i < d->n; i++) {
+		const pl_diag *g = &d->items[i];
+		fputs(*first ? "\n  {\"file\": " : ",\n  {\"file\": ", out);
+		*first = 0;
+		pl_json_string(out, g->file);
+		fprintf(out, ", \"line\": %u, \"column\": %u, \"severity\": \"%s\", "
+			     "\"code\": \"PL%03d\", \"message\": ",
+			g->pos.line, g->pos.col, pl_severity_name(g->severity), g->code);
+		pl_json_string(out, g->message);
+		fputc('}', out);
+	}
 }
 
 /* Levenshtein distance, capped: stops counting past `limit`. */

@@ -2,8 +2,11 @@
 #ifndef PL_RUNNER_DIAG_H
 #define PL_RUNNER_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "diag_codes.h"
 
 /* A position in a file, both 1-based; line 0 means "the whole file". */
 typedef struct pl_pos {
@@ -16,7 +19,8 @@ enum pl_severity { PL_SEV_ERROR = 0, PL_SEV_WARNING = 1, PL_SEV_NOTE = 2 };
 typedef struct pl_diag {
 	char *file; /* a copy */
 	pl_pos pos;
-	int severity;
+	int code;     /* enum pl_diag_code */
+	int severity; /* the code's */
 	char *message;
 } pl_diag;
 
@@ -37,22 +41,52 @@ void pl_diags_init(pl_diags *d);
 /* Frees every message; the list becomes empty.  NULL does nothing. */
 void pl_diags_clear(pl_diags *d);
 
-/* Adds one diagnostic (copying `file`).  Out of memory keeps the count and
- * drops the text (the caller still sees errors > 0). */
-void pl_diag_add(pl_diags *d, int severity, const char *file, pl_pos pos, const char *fmt, ...)
+/* Adds one diagnostic with `code` (enum pl_diag_code, which fixes its
+ * severity), copying `file`.  Out of memory keeps the count and drops the
+ * text (the caller still sees errors > 0). */
+void pl_diag_add(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 5, 6)))
 #endif
 	;
 
+/* pl_diag_add() with the message already formatted. */
+void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt,
+		  va_list ap)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 5, 0)))
+#endif
+	;
+
+/* The severity of a code; PL_SEV_ERROR for one that is not in the table. */
+int pl_diag_severity(int code);
+
+/* Every code in the table, in order; `*n` gets their number. */
+const int *pl_diag_all_codes(size_t *n);
+
+/* "error", "warning" or "note". */
+const char *pl_severity_name(int severity);
+
 /* Orders the kept diagnostics by file, line and column; equal positions
  * keep the order they were reported in. */
 void pl_diags_sort(pl_diags *d);
 
-/* Prints every diagnostic in file order, GCC style:
- *   file.yaml:12:7: error: message
+/* Prints every diagnostic in file order, GCC style, its code last:
+ *   file.yaml:12:7: error: message [PL060]
  * followed by a count of the ones over the cap. */
 void pl_diags_print(pl_diags *d, FILE *out);
+
+/* Prints every diagnostic in file order as JSON objects
+ *   {"file": ..., "line": 12, "column": 7, "severity": "error",
+ *    "code": "PL060", "message": ...}
+ * separated by commas, for the caller to wrap in one array: `*first` is
+ * nonzero before the first object of the array is printed and is cleared
+ * by this call once one is.  A file-level diagnostic has line and column 0.
+ * Invalid UTF-8 in a file name is printed as U+FFFD. */
+void pl_diags_print_json(pl_diags *d, FILE *out, int *first);
+
+/* Writes `s` as a JSON string, quotes included. */
+void pl_json_string(FILE *out, const char *s);
 
 /* The closest of `n` candidates to `word` by edit distance, or NULL when
  * none is close enough to be a plausible typo. */

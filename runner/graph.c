@@ -6,8 +6,7 @@
 
 #include "params.h"
 
-#define ERR(cfg, d, pos, ...)  pl_diag_add((d), PL_SEV_ERROR, (cfg)->file, (pos), __VA_ARGS__)
-#define WARN(cfg, d, pos, ...) pl_diag_add((d), PL_SEV_WARNING, (cfg)->file, (pos), __VA_ARGS__)
+#define ERR(cfg, d, code, pos, ...) pl_cfg_diag((cfg), (d), PL_D_##code, (pos), __VA_ARGS__)
 
 static const char *kind_name(uint32_t kind)
 {
@@ -62,60 +61,60 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 	const char *type = pl_node_type_name(n->type);
 	if (n->type == PL_NODE_FANIN) {
 		if (n->stage != NULL)
-			ERR(cfg, d, n->stage_pos,
+			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->stage_pos,
 			    "fan-in node '%s' runs no stage, it only merges its inputs; remove "
 			    "'stage' (put a fan-out after it to transform)",
 			    name);
 		if (n->has_params)
-			ERR(cfg, d, n->params_pos,
+			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->params_pos,
 			    "fan-in node '%s' runs no stage, so it takes no 'params'", name);
 		if (n->has_workers)
-			ERR(cfg, d, n->workers_pos,
+			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->workers_pos,
 			    "fan-in node '%s' has one forwarding thread per input; remove "
 			    "'workers'",
 			    name);
 		if (n->n_inputs > 0 && !n->inputs_is_list)
-			ERR(cfg, d, n->inputs_pos,
+			ERR(cfg, d, FANIN_INPUTS, n->inputs_pos,
 			    "fan-in node '%s' merges two or more channels: write 'inputs: [a, b]'",
 			    name);
 		else if (n->inputs_is_list && n->n_inputs < 2)
-			ERR(cfg, d, n->inputs_pos,
+			ERR(cfg, d, FANIN_INPUTS, n->inputs_pos,
 			    "fan-in node '%s' has %zu input%s; it merges two or more channels "
 			    "(connect a single channel directly)",
 			    name, n->n_inputs, n->n_inputs == 1 ? "" : "s");
 		else if (n->n_inputs == 0 && !n->inputs_is_list)
-			ERR(cfg, d, n->pos, "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
+			ERR(cfg, d, FANIN_INPUTS, n->pos, "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
 	} else {
 		if (n->stage == NULL)
-			ERR(cfg, d, n->pos, "%s node '%s' needs a 'stage'", type, name);
+			ERR(cfg, d, NEEDS_STAGE, n->pos, "%s node '%s' needs a 'stage'", type, name);
 		if (n->type == PL_NODE_GENERATOR) {
 			if (n->n_inputs > 0 || n->inputs_is_list)
-				ERR(cfg, d, n->inputs_pos,
+				ERR(cfg, d, KEY_NOT_FOR_TYPE, n->inputs_pos,
 				    "generator node '%s' reads no channel; remove its input (use a "
 				    "fan-out to transform a channel)",
 				    name);
 			if (n->has_workers && n->workers != 1)
-				ERR(cfg, d, n->workers_pos,
+				ERR(cfg, d, GENERATOR_WORKERS, n->workers_pos,
 				    "generator node '%s' has exactly one worker; put a fan-out "
 				    "with 'workers: %lld' after it to run work in parallel",
 				    name, (long long)n->workers);
 		} else if (n->inputs_is_list) {
-			ERR(cfg, d, n->inputs_pos,
+			ERR(cfg, d, FANIN_INPUTS, n->inputs_pos,
 			    "%s node '%s' reads one channel: write 'input: NAME' (merge several "
 			    "with a fan-in node first)",
 			    type, name);
 		} else if (n->n_inputs == 0) {
-			ERR(cfg, d, n->pos, "%s node '%s' needs an 'input' channel", type, name);
+			ERR(cfg, d, NEEDS_INPUT, n->pos, "%s node '%s' needs an 'input' channel", type, name);
 		}
 	}
 	if (n->type == PL_NODE_SINK) {
 		if (n->output.name != NULL)
-			ERR(cfg, d, n->output.pos,
+			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->output.pos,
 			    "sink node '%s' writes no channel; remove 'output' (or make it a "
 			    "fan-out)",
 			    name);
 	} else if (n->output.name == NULL) {
-		ERR(cfg, d, n->pos, "%s node '%s' needs an 'output' channel", type, name);
+		ERR(cfg, d, NEEDS_OUTPUT, n->pos, "%s node '%s' needs an 'output' channel", type, name);
 	}
 }
 
@@ -133,16 +132,16 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 		const char *const *names = pl_registry_names(reg, &count);
 		const char *hint = pl_suggest(n->stage, names, count);
 		if (hint != NULL)
-			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; did you mean '%s'?",
+			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos, "unknown stage '%s'; did you mean '%s'?",
 			    n->stage, hint);
 		else
-			ERR(cfg, d, n->stage_pos, "unknown stage '%s'; the %s stages are: %s",
+			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos, "unknown stage '%s'; the %s stages are: %s",
 			    n->stage, kind_name(want),
 			    stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
 	if (st->kind != want) {
-		ERR(cfg, d, n->stage_pos,
+		ERR(cfg, d, STAGE_KIND, n->stage_pos,
 		    "stage '%s' is a %s, but %s node '%s' runs a %s stage: %s", st->name,
 		    kind_name(st->kind), pl_node_type_name(n->type), name, kind_name(want),
 		    stages_of_kind(reg, want, list, sizeof(list)));
@@ -151,7 +150,7 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	/* (A generator's one worker is checked with its shape.) */
 	if (n->type != PL_NODE_GENERATOR && st->max_workers > 0 &&
 	    n->workers > (int64_t)st->max_workers)
-		ERR(cfg, d, n->workers_pos,
+		ERR(cfg, d, STAGE_WORKERS, n->workers_pos,
 		    "stage '%s' runs on at most %u worker%s, but node '%s' asks for %lld", st->name,
 		    st->max_workers, st->max_workers == 1 ? "" : "s", name, (long long)n->workers);
 	n->stage_desc = st;
@@ -160,7 +159,7 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	if (rc == PL_ENOMEM)
 		return rc;
 	if (rc != 0) {
-		ERR(cfg, d, n->stage_pos, "stage '%s' is malformed: %s", st->name, err);
+		ERR(cfg, d, STAGE_MALFORMED, n->stage_pos, "stage '%s' is malformed: %s", st->name, err);
 		return 0;
 	}
 	int bad = 0;
@@ -178,25 +177,27 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 				names[k] = st->params[k].name;
 			const char *hint = pl_suggest(p->key, names, k);
 			if (hint != NULL)
-				ERR(cfg, d, p->key_pos,
+				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
 				    "stage '%s' has no parameter '%s'; did you mean '%s'?",
 				    st->name, p->key, hint);
 			else if (st->n_params == 0)
-				ERR(cfg, d, p->key_pos,
+				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
 				    "stage '%s' takes no parameters; remove '%s'", st->name,
 				    p->key);
 			else
-				ERR(cfg, d, p->key_pos, "stage '%s' has no parameter '%s'",
+				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos, "stage '%s' has no parameter '%s'",
 				    st->name, p->key);
 		} else if (rc != 0) {
-			ERR(cfg, d, p->value_pos, "parameter '%s' of stage '%s': %s", p->key,
-			    st->name, err);
+			pl_cfg_diag(cfg, d, rc == PL_ERANGE ? PL_D_PARAM_RANGE : PL_D_PARAM_TYPE,
+				    p->value_pos, "parameter '%s' of stage '%s': %s", p->key,
+				    st->name, err);
 		}
 	}
-	/* A required parameter given with a bad value was reported already. */
-	const char *missing = bad ? NULL : pl_params_missing(n->param_values);
+	/* A required parameter given with a bad value was reported already
+	 * (and in a broken node, perhaps by decoding). */
+	const char *missing = bad || n->broken ? NULL : pl_params_missing(n->param_values);
 	if (missing != NULL)
-		ERR(cfg, d, n->has_params ? n->params_pos : n->pos,
+		ERR(cfg, d, PARAM_MISSING, n->has_params ? n->params_pos : n->pos,
 		    "stage '%s' of node '%s' needs the parameter '%s'", st->name, name, missing);
 	return 0;
 }
@@ -209,7 +210,7 @@ static void check_names(pl_config *cfg, pl_diags *d)
 		for (size_t j = 0; j < i; j++)
 			if (cfg->nodes[j].name != NULL &&
 			    strcmp(cfg->nodes[i].name, cfg->nodes[j].name) == 0) {
-				ERR(cfg, d, cfg->nodes[i].name_pos,
+				ERR(cfg, d, DUPLICATE_NODE, cfg->nodes[i].name_pos,
 				    "node name '%s' is already used on line %u; node names must be "
 				    "unique",
 				    cfg->nodes[i].name, cfg->nodes[j].name_pos.line);
@@ -233,7 +234,7 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 			continue;
 		pl_cfg_chan *ch = &cfg->chans[c];
 		if (ch->producer >= 0) {
-			ERR(cfg, d, n->output.pos,
+			ERR(cfg, d, TWO_PRODUCERS, n->output.pos,
 			    "channel '%s' has two producers, '%s' (line %u) and '%s' (line %u); "
 			    "merge them with a fan-in node",
 			    ch->name, node_name(cfg, ch->producer),
@@ -253,7 +254,7 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 				for (; k < cfg->n_chans && k < 64; k++)
 					names[k] = cfg->chans[k].name;
 				const char *hint = pl_suggest(in->name, names, k);
-				ERR(cfg, d, in->pos,
+				ERR(cfg, d, UNKNOWN_CHANNEL, in->pos,
 				    "node '%s' reads channel '%s', which no node writes (no "
 				    "'output: %s')%s%s%s",
 				    node_name(cfg, (int)i), in->name, in->name,
@@ -263,7 +264,7 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 			}
 			pl_cfg_chan *ch = &cfg->chans[in->chan];
 			if (ch->consumer == (int)i) {
-				ERR(cfg, d, in->pos, "fan-in node '%s' lists channel '%s' twice",
+				ERR(cfg, d, INPUT_TWICE, in->pos, "fan-in node '%s' lists channel '%s' twice",
 				    node_name(cfg, (int)i), ch->name);
 				continue;
 			}
@@ -273,7 +274,7 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 				for (size_t k = 0; k < first->n_inputs; k++)
 					if (first->inputs[k].chan == in->chan)
 						line = first->inputs[k].pos.line;
-				ERR(cfg, d, in->pos,
+				ERR(cfg, d, TWO_CONSUMERS, in->pos,
 				    "channel '%s' has two consumers, '%s' (line %u) and '%s' (line "
 				    "%u); each message goes to one reader only: "
 				    "use one fan-out node with 'workers: N' to share the work, or "
@@ -288,17 +289,17 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		pl_cfg_chan *ch = &cfg->chans[i];
 		if (ch->producer < 0 && ch->consumer >= 0)
-			ERR(cfg, d, ch->decl_pos,
+			ERR(cfg, d, NO_PRODUCER, ch->decl_pos,
 			    "channel '%s' has no producer: no node has 'output: %s', so it would "
 			    "never close and '%s' would wait forever",
 			    ch->name, ch->name, node_name(cfg, ch->consumer));
 		else if (ch->producer < 0)
-			WARN(cfg, d, ch->decl_pos,
+			ERR(cfg, d, UNUSED_CHANNEL, ch->decl_pos,
 			     "channel '%s' is declared under 'channels' but no node writes or "
 			     "reads it; remove it",
 			     ch->name);
 		else if (ch->consumer < 0)
-			ERR(cfg, d, cfg->nodes[ch->producer].output.pos,
+			ERR(cfg, d, NO_CONSUMER, cfg->nodes[ch->producer].output.pos,
 			    "channel '%s' written by '%s' has no consumer; '%s' would block "
 			    "forever once its buffer is full: "
 			    "add a node with 'input: %s' (a 'null' sink discards)",
@@ -336,7 +337,7 @@ static int check_cycles(pl_config *cfg, pl_diags *d)
 				j = cfg->chans[cfg->nodes[j].output.chan].consumer;
 			} while (j != i);
 			snprintf(path + used, sizeof(path) - used, "%s", node_name(cfg, i));
-			ERR(cfg, d, cfg->nodes[i].pos,
+			ERR(cfg, d, CYCLE, cfg->nodes[i].pos,
 			    "the nodes form a cycle (%s); messages must flow from generators to "
 			    "sinks",
 			    path);
@@ -351,20 +352,57 @@ static int check_cycles(pl_config *cfg, pl_diags *d)
 	return 0;
 }
 
+/* Valid, but probably not what was meant. */
+static void check_style(pl_config *cfg, pl_diags *d)
+{
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		const pl_cfg_node *n = &cfg->nodes[i];
+		if (n->type == PL_NODE_FANOUT && n->has_workers && n->workers == 1 &&
+		    (n->stage_desc == NULL || n->stage_desc->max_workers != 1))
+			ERR(cfg, d, FANOUT_ONE_WORKER, n->workers_pos,
+			    "fan-out node '%s' has 'workers: 1', so nothing runs in parallel; "
+			    "raise 'workers', or remove the line if one worker is meant",
+			    node_name(cfg, (int)i));
+	}
+	for (size_t i = 0; i < cfg->n_chans; i++) {
+		const pl_cfg_chan *ch = &cfg->chans[i];
+		if (ch->buffer != 0 || ch->producer < 0 || ch->consumer < 0 ||
+		    cfg->nodes[ch->producer].type != PL_NODE_GENERATOR ||
+		    cfg->nodes[ch->consumer].type != PL_NODE_FANOUT)
+			continue;
+		pl_pos pos = ch->has_buffer			  ? ch->buffer_pos
+			     : cfg->default_buffer_pos.line != 0 ? cfg->default_buffer_pos
+								  : ch->pos;
+		ERR(cfg, d, RENDEZVOUS_FANOUT, pos,
+		    "channel '%s' has buffer 0 between generator '%s' and fan-out '%s': the "
+		    "generator waits for a free worker on every message; give the channel a "
+		    "buffer (e.g. 'buffer: 64') so it can read ahead",
+		    ch->name, node_name(cfg, ch->producer), node_name(cfg, ch->consumer));
+	}
+}
+
 int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
 {
 	size_t errors_before = d->errors;
+	/* A node decoding found broken (a bad name, type or channel) would
+	 * only add false alarms to the graph rules: they wait for the fix. */
+	int any_broken = 0;
 	check_names(cfg, d);
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
+		any_broken |= n->broken || n->type == 0;
 		if (n->type == 0)
 			continue;
-		check_shape(cfg, n, d);
+		if (!n->broken)
+			check_shape(cfg, n, d);
 		if (check_stage(cfg, n, reg, d) == PL_ENOMEM)
 			return PL_ENOMEM;
 	}
-	check_channels(cfg, d);
-	if (check_cycles(cfg, d) == PL_ENOMEM)
-		return PL_ENOMEM;
-	return d->errors > errors_before ? PL_EINVAL : 0;
+	if (!any_broken) {
+		check_channels(cfg, d);
+		if (check_cycles(cfg, d) == PL_ENOMEM)
+			return PL_ENOMEM;
+		check_style(cfg, d);
+	}
+	return d->errors > errors_before || cfg->form_errors > 0 ? PL_EINVAL : 0;
 }

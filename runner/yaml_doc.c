@@ -10,6 +10,8 @@
 
 pl_pos pl_yaml_pos(const yaml_node_t *n)
 {
+	if (n->start_mark.line == PL_YAML_SET_LINE)
+		return (pl_pos){ 0, (unsigned)n->start_mark.column + 1 };
 	return (pl_pos){ (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1 };
 }
 
@@ -37,7 +39,7 @@ const char *pl_yaml_kind(const yaml_node_t *n)
 }
 
 /* The 1-based line and column of byte `offset` of `text`. */
-static pl_pos position_of(const char *text, size_t len, size_t offset)
+pl_pos pl_yaml_pos_at(const char *text, size_t len, size_t offset)
 {
 	pl_pos pos = { 1, 1 };
 	for (size_t i = 0; i < offset && i < len; i++) {
@@ -51,13 +53,22 @@ static pl_pos position_of(const char *text, size_t len, size_t offset)
 	return pos;
 }
 
+/* Does the start of a line, up to an error, hold a "${"? */
+static int line_has_reference(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == '$' && s[i + 1] == '{')
+			return 1;
+	return 0;
+}
+
 static void syntax_error(const char *file, const char *text, size_t len, const yaml_parser_t *p,
 			 pl_diags *d)
 {
 	const char *problem = p->problem ? p->problem : "unknown problem";
 	if (p->error == YAML_READER_ERROR) {
 		/* The reader reports a byte offset, not a mark. */
-		pl_diag_add(d, PL_SEV_ERROR, file, position_of(text, len, p->problem_offset),
+		pl_diag_add(d, PL_D_NOT_UTF8, file, pl_yaml_pos_at(text, len, p->problem_offset),
 			    "the file is not valid UTF-8 text (%s, byte 0x%02x); save it as UTF-8",
 			    problem,
 			    p->problem_offset < len
@@ -67,13 +78,21 @@ static void syntax_error(const char *file, const char *text, size_t len, const y
 	}
 	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
 	const char *hint = "; check indentation and quoting";
-	if (pos.line > 0 && p->problem_mark.index < len && text[p->problem_mark.index] == '\t')
+	size_t at = p->problem_mark.index < len ? p->problem_mark.index : len;
+	size_t bol = at;
+	while (bol > 0 && text[bol - 1] != '\n')
+		bol--;
+	if (at < len && text[at] == '\t')
 		hint = "; YAML indents with spaces, never tabs";
+	else if (p->context != NULL && strstr(p->context, "flow") != NULL &&
+		 line_has_reference(text + bol, at - bol + (at < len)))
+		hint = "; inside [ ] or { } a value using ${VAR} must be quoted, e.g. "
+		       "{ count: \"${COUNT}\" } (it keeps the type of what it expands to)";
 	if (p->context != NULL)
-		pl_diag_add(d, PL_SEV_ERROR, file, pos, "YAML syntax error: %s %s (line %u)%s",
+		pl_diag_add(d, PL_D_SYNTAX, file, pos, "YAML syntax error: %s %s (line %u)%s",
 			    p->context, problem, (unsigned)p->context_mark.line + 1, hint);
 	else
-		pl_diag_add(d, PL_SEV_ERROR, file, pos, "YAML syntax error: %s%s", problem, hint);
+		pl_diag_add(d, PL_D_SYNTAX, file, pos, "YAML syntax error: %s%s", problem, hint);
 }
 
 /* Finds flow collections nested deeper than PL_YAML_MAX_DEPTH before libyaml
@@ -101,7 +120,7 @@ static int check_depth(const char *file, const char *text, size_t len, pl_diags 
 			comment = 1;
 		} else if (c == '[' || c == '{') {
 			if (++depth > PL_YAML_MAX_DEPTH) {
-				pl_diag_add(d, PL_SEV_ERROR, file, position_of(text, len, i),
+				pl_diag_add(d, PL_D_TOO_DEEP, file, pl_yaml_pos_at(text, len, i),
 					    "nesting deeper than %d levels; a config never needs "
 					    "that many",
 					    PL_YAML_MAX_DEPTH);
@@ -131,7 +150,7 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
 		return rc;
 	}
 	if (yaml_document_get_root_node(doc) == NULL) {
-		pl_diag_add(d, PL_SEV_ERROR, file, (pl_pos){ 0, 0 },
+		pl_diag_add(d, PL_D_EMPTY_FILE, file, (pl_pos){ 0, 0 },
 			    "the file is empty; a config needs at least 'version: 1' and 'nodes:'");
 		rc = PL_EINVAL;
 	} else {
@@ -143,7 +162,7 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
 		} else {
 			yaml_node_t *root = yaml_document_get_root_node(&next);
 			if (root != NULL) {
-				pl_diag_add(d, PL_SEV_ERROR, file, pl_yaml_pos(root),
+				pl_diag_add(d, PL_D_TWO_DOCUMENTS, file, pl_yaml_pos(root),
 					    "a second YAML document; a config file holds exactly "
 					    "one (remove the '---' separator)");
 				rc = PL_EINVAL;
@@ -163,7 +182,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 	*len = 0;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (f == NULL) {
-		pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 }, "cannot open the file: %s",
+		pl_diag_add(d, PL_D_IO, path, (pl_pos){ 0, 0 }, "cannot open the file: %s",
 			    strerror(errno));
 		return PL_EIO;
 	}
@@ -173,7 +192,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 	while (rc == 0) {
 		if (n + 1 >= cap) {
 			if (cap > PL_YAML_MAX_BYTES) {
-				pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+				pl_diag_add(d, PL_D_FILE_TOO_LARGE, path, (pl_pos){ 0, 0 },
 					    "the file is larger than %zu bytes, the most a config "
 					    "may have",
 					    PL_YAML_MAX_BYTES);
@@ -192,7 +211,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+				pl_diag_add(d, PL_D_IO, path, (pl_pos){ 0, 0 },
 					    "cannot read the file: %s", strerror(errno));
 				rc = PL_EIO;
 			}
@@ -202,7 +221,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 	if (f != stdin)
 		fclose(f);
 	if (rc == 0 && n > PL_YAML_MAX_BYTES) {
-		pl_diag_add(d, PL_SEV_ERROR, path, (pl_pos){ 0, 0 },
+		pl_diag_add(d, PL_D_FILE_TOO_LARGE, path, (pl_pos){ 0, 0 },
 			    "the file is larger than %zu bytes, the most a config may have",
 			    PL_YAML_MAX_BYTES);
 		rc = PL_ERANGE;

@@ -27,8 +27,16 @@ int pl_yaml_parse(const char *file, const char *text, size_t len, yaml_document_
  * PL_EIO, PL_ERANGE (too large) or PL_ENOMEM. */
 int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d);
 
-/* The 1-based position of a node. */
+/* The start_mark.line of a node a --set override added; its column is the
+ * override's index. */
+#define PL_YAML_SET_LINE ((size_t)-1)
+
+/* The 1-based position of a node; for a node a --set override added,
+ * line 0 and column k for the k-th override (1-based). */
 pl_pos pl_yaml_pos(const yaml_node_t *n);
+
+/* The 1-based line and column (in characters) of byte `offset` of `text`. */
+pl_pos pl_yaml_pos_at(const char *text, size_t len, size_t offset);
 
 /* Nonzero for a plain scalar that YAML reads as null: "", "~", "null". */
 int pl_yaml_is_null(const yaml_node_t *n);

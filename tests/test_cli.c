@@ -115,7 +115,7 @@ static void test_version_and_help(void **state)
 	assert_non_null(strstr(res.out, "run FILE"));
 	RUN(&res, "run", "--help");
 	assert_int_equal(res.code, 0);
-	assert_non_null(strstr(res.out, "Usage: pipeline run [--quiet] FILE"));
+	assert_non_null(strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... FILE"));
 	assert_string_equal(res.err, "");
 }
 
@@ -242,12 +242,13 @@ static void test_bad_config(void **state)
 	assert_string_equal(res.out, "");
 	assert_string_equal(res.err, "<stdin>:4:52: error: channel 'c' has two producers, 'a' "
 				     "(line 3) and 'b' (line 4); "
-				     "merge them with a fan-in node\n");
+				     "merge them with a fan-in node [PL060]\n");
 	RUN(&res, "run", "no/such/file.yaml");
 	assert_int_equal(res.code, 2);
 	assert_string_equal(
 		res.err,
-		"no/such/file.yaml: error: cannot open the file: No such file or directory\n");
+		"no/such/file.yaml: error: cannot open the file: No such file or directory "
+		"[PL001]\n");
 }
 
 /* A stage failing at run time: exit 1, the node named. */
@@ -324,7 +325,7 @@ static void test_stdin_has_one_reader(void **state)
 	assert_string_equal(res.err,
 			    "<stdin>:3:57: error: node 'read' (stage 'lines') failed to start: "
 			    "standard input is already read by the config ('pipeline run -'); "
-			    "only one reader may take it\n");
+			    "only one reader may take it [PL080]\n");
 }
 
 int main(void)

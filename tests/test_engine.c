@@ -610,7 +610,7 @@ static void test_init_failures_all_reported(void **state)
 	assert_int_equal(r.rc, PL_ESTAGE);
 	assert_non_null(strstr(r.diags,
 			       "t.yaml:4:57: error: node 'read' (stage 'lines') failed to start: "
-			       "cannot read '/tmp': Is a directory\n"));
+			       "cannot read '/tmp': Is a directory [PL080]\n"));
 	assert_non_null(strstr(r.diags,
 			       "t.yaml:5:54: error: node 'pick' (stage 'grep') failed to start: "));
 	FILE *g = fopen(out, "r");

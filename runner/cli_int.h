@@ -1,0 +1,50 @@
+/* cli_int.h - what the `pipeline` subcommands share: usage errors, options, loading. */
+#ifndef PL_RUNNER_CLI_INT_H
+#define PL_RUNNER_CLI_INT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "config.h"
+#include "registry.h"
+
+/* Prints "pipeline: <message>" to stderr and returns PL_EXIT_USAGE. */
+int pl_cli_usage(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+/* Matches option `name` (e.g. "--set") at argv[*i], written "--set VALUE"
+ * or "--set=VALUE".  Returns 1 and the value (advancing *i past it), 0 when
+ * argv[*i] is another option, -1 after a usage error for a missing value. */
+int pl_cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* The --set overrides of one command line; `v` holds argc pointers. */
+typedef struct pl_cli_sets {
+	const char **v;
+	size_t n;
+} pl_cli_sets;
+
+/* Allocates room for every argument.  Returns 0 or PL_ENOMEM. */
+int pl_cli_sets_init(pl_cli_sets *s, int argc);
+void pl_cli_sets_free(pl_cli_sets *s);
+
+/* Checks the form of `value` and keeps it.  Returns 0 or, after a usage
+ * error naming the expected form, PL_EXIT_USAGE. */
+int pl_cli_sets_add(pl_cli_sets *s, const char *value);
+
+/* Loads and checks `path` with the overrides (the one path of load.h),
+ * printing every diagnostic to stderr.  Returns 0 with *out set; otherwise
+ * an exit code: PL_EXIT_USAGE for a bad config, PL_EXIT_FAILURE when out
+ * of memory. */
+int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg,
+		pl_config **out);
+
+/* The subcommands: argv holds what follows the command's name. */
+int pl_cli_run(int argc, char **argv);
+int pl_cli_validate(int argc, char **argv);
+int pl_cli_graph(int argc, char **argv);
+
+#endif /* PL_RUNNER_CLI_INT_H */

@@ -1,0 +1,40 @@
+/* load.c - reading and checking a config: decoding, then the graph and stage checks. */
+#include "load.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "yaml_doc.h"
+
+int pl_load_text(const char *file, const char *text, size_t len, const pl_load_options *opt,
+		 const pl_registry *reg, pl_config **out, pl_diags *d)
+{
+	*out = NULL;
+	pl_config *cfg;
+	int rc = pl_config_decode(file, text, len, opt, &cfg, d);
+	if (cfg == NULL)
+		return rc;
+	/* A config with errors of form is still checked for the rest. */
+	int grc = pl_graph_check(cfg, reg, d);
+	if (grc != 0 || rc != 0) {
+		pl_config_free(cfg);
+		return grc == PL_ENOMEM || rc == PL_ENOMEM ? PL_ENOMEM : PL_EINVAL;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int pl_load_file(const char *path, const pl_load_options *opt, const pl_registry *reg,
+		 pl_config **out, pl_diags *d)
+{
+	char *text;
+	size_t len;
+	*out = NULL;
+	int rc = pl_yaml_read_file(path, &text, &len, d);
+	if (rc != 0)
+		return rc == PL_ENOMEM ? rc : PL_EINVAL;
+	rc = pl_load_text(strcmp(path, "-") == 0 ? "<stdin>" : path, text, len, opt, reg, out, d);
+	free(text);
+	return rc;
+}
