@@ -83,8 +83,81 @@ int pl_cli_sets_add(pl_cli_sets *s, const char *value)
 	return 0;
 }
 
-int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg,
-		pl_config **out)
+void pl_cli_args_free(pl_cli_args *a)
+{
+	free(a->files);
+	a->files = NULL;
+	pl_cli_sets_free(&a->sets);
+}
+
+/* Handles one option; returns 0, or an exit code after an error. */
+static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, pl_cli_args *out)
+{
+	const char *a = argv[*i], *value;
+	int got;
+	if (spec->quiet && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
+		out->quiet = 1;
+	} else if (spec->werror && strcmp(a, "--werror") == 0) {
+		out->werror = 1;
+	} else if (spec->formats != NULL &&
+		   (got = pl_cli_option_value(argc, argv, i, "--format", &value)) != 0) {
+		if (got < 0)
+			return PL_EXIT_USAGE;
+		for (int k = 0; spec->formats[k] != NULL; k++)
+			if (strcmp(value, spec->formats[k]) == 0) {
+				out->format = k;
+				return 0;
+			}
+		return pl_cli_usage("%s: unknown format '%s'; use '%s' or '%s'", spec->name, value,
+				    spec->formats[0], spec->formats[1]);
+	} else if ((got = pl_cli_option_value(argc, argv, i, "--set", &value)) != 0) {
+		return got < 0 ? PL_EXIT_USAGE : pl_cli_sets_add(&out->sets, value);
+	} else {
+		return pl_cli_usage("%s: unknown option '%s'; see 'pipeline %s --help'", spec->name,
+				    a, spec->name);
+	}
+	return 0;
+}
+
+int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
+	if (out->files == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
+		fputs("pipeline: error: out of memory\n", stderr);
+		return PL_EXIT_FAILURE;
+	}
+	int only_files = 0, stdin_seen = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_files || a[0] != '-' || a[1] == '\0') {
+			if (a[0] == '\0')
+				return pl_cli_usage("%s: an empty file name", spec->name);
+			if (spec->max_files > 0 && out->n_files == spec->max_files)
+				return pl_cli_usage("%s: one file at a time, but also got '%s'",
+						    spec->name, a);
+			if (strcmp(a, "-") == 0 && stdin_seen++)
+				return pl_cli_usage("%s: '-' (standard input) given twice",
+						    spec->name);
+			out->files[out->n_files++] = a;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(spec->usage, stdout);
+			return -1;
+		} else if (strcmp(a, "--") == 0) {
+			only_files = 1;
+		} else {
+			int code = parse_option(argc, argv, &i, spec, out);
+			if (code != 0)
+				return code;
+		}
+	}
+	if (out->n_files == 0)
+		return pl_cli_usage("%s: no FILE given; see 'pipeline %s --help'", spec->name,
+				    spec->name);
+	return 0;
+}
+
+int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg, pl_config **out)
 {
 	pl_diags d;
 	pl_diags_init(&d);

@@ -35,12 +35,37 @@ void pl_cli_sets_free(pl_cli_sets *s);
  * error naming the expected form, PL_EXIT_USAGE. */
 int pl_cli_sets_add(pl_cli_sets *s, const char *value);
 
+/* What a subcommand accepts, for pl_cli_parse(). */
+typedef struct pl_cli_spec {
+	const char *name;           /* "run" */
+	const char *usage;          /* printed for -h, --help */
+	const char *const *formats; /* --format values (NULL-terminated), first the default;
+				     * NULL: no --format */
+	unsigned max_files;         /* 0: any number */
+	int quiet, werror;          /* accepts -q/--quiet, --werror */
+} pl_cli_spec;
+
+/* A parsed command line.  Strings point into argv. */
+typedef struct pl_cli_args {
+	const char **files; /* argc slots */
+	size_t n_files;
+	int format; /* index into spec->formats */
+	int quiet, werror;
+	pl_cli_sets sets;
+} pl_cli_args;
+
+/* Parses `argc` arguments against `spec`: options anywhere, "--" ends them,
+ * "-" is a file.  Returns 0 with `out` filled (free it with
+ * pl_cli_args_free() in every case), -1 after printing the usage for
+ * --help, or an exit code after printing the error. */
+int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *out);
+void pl_cli_args_free(pl_cli_args *a);
+
 /* Loads and checks `path` with the overrides (the one path of load.h),
  * printing every diagnostic to stderr.  Returns 0 with *out set; otherwise
  * an exit code: PL_EXIT_USAGE for a bad config, PL_EXIT_FAILURE when out
  * of memory. */
-int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg,
-		pl_config **out);
+int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg, pl_config **out);
 
 /* The subcommands: argv holds what follows the command's name. */
 int pl_cli_run(int argc, char **argv);

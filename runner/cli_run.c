@@ -75,43 +75,19 @@ static int run_config(const pl_config *cfg, int quiet)
 	return code;
 }
 
+static const pl_cli_spec spec_run = {
+	.name = "run", .usage = usage_run, .max_files = 1, .quiet = 1
+};
+
 int pl_cli_run(int argc, char **argv)
 {
-	const char *file = NULL, *value;
-	int quiet = 0, only_files = 0, code = PL_EXIT_OK;
-	pl_cli_sets sets;
-	if (pl_cli_sets_init(&sets, argc) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
-		return PL_EXIT_FAILURE;
+	pl_cli_args args;
+	int code = pl_cli_parse(argc, argv, &spec_run, &args);
+	if (code != 0) {
+		pl_cli_args_free(&args);
+		return code < 0 ? PL_EXIT_OK : code;
 	}
-	for (int i = 0; i < argc && code == PL_EXIT_OK; i++) {
-		const char *a = argv[i];
-		int got;
-		if (only_files || a[0] != '-' || a[1] == '\0') {
-			if (file != NULL)
-				code = pl_cli_usage("run: one file at a time, but also got '%s'", a);
-			file = a;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage_run, stdout);
-			pl_cli_sets_free(&sets);
-			return PL_EXIT_OK;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-			quiet = 1;
-		} else if (strcmp(a, "--") == 0) {
-			only_files = 1;
-		} else if ((got = pl_cli_option_value(argc, argv, &i, "--set", &value)) != 0) {
-			code = got < 0 ? PL_EXIT_USAGE : pl_cli_sets_add(&sets, value);
-		} else {
-			code = pl_cli_usage("run: unknown option '%s'; see 'pipeline run --help'",
-					    a);
-		}
-	}
-	if (code == PL_EXIT_OK && (file == NULL || file[0] == '\0'))
-		code = pl_cli_usage("run: no FILE given; see 'pipeline run --help'");
-	if (code != PL_EXIT_OK) {
-		pl_cli_sets_free(&sets);
-		return code;
-	}
+	const char *file = args.files[0];
 
 	/* A closed stdout is an error the stdout sink reports, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
@@ -122,15 +98,15 @@ int pl_cli_run(int argc, char **argv)
 	pl_registry *reg = NULL;
 	if (pl_registry_create(&reg) != 0) {
 		fputs("pipeline: error: out of memory\n", stderr);
-		pl_cli_sets_free(&sets);
+		pl_cli_args_free(&args);
 		return PL_EXIT_FAILURE;
 	}
 	pl_config *cfg = NULL;
-	code = pl_cli_load(file, &sets, reg, &cfg);
+	code = pl_cli_load(file, &args.sets, reg, &cfg);
 	if (code == PL_EXIT_OK)
-		code = run_config(cfg, quiet);
+		code = run_config(cfg, args.quiet);
 	pl_config_free(cfg);
 	pl_registry_destroy(reg);
-	pl_cli_sets_free(&sets);
+	pl_cli_args_free(&args);
 	return code;
 }

@@ -13,8 +13,8 @@ static const char usage_validate[] =
 	"Usage: pipeline validate [--werror] [--format text|json] [--set NODE.KEY=VALUE]...\n"
 	"                         [--quiet] FILE|DIR...\n"
 	"\n"
-	"Checks each config exactly as 'pipeline run' does before it starts a\n"
-	"thread, without running anything.  A directory means every *.yaml and\n"
+	"Checks each config exactly as 'pipeline run' does before it starts its\n"
+	"stages, without starting any.  A directory means every *.yaml and\n"
 	"*.yml file under it (hidden directories skipped); '-' reads standard input.\n"
 	"Every problem is reported at its file, line and column, with a stable\n"
 	"code explained in docs/diagnostics.md.\n"
@@ -81,8 +81,7 @@ static int add_dir(struct file_list *l, const char *dir, int depth)
 		return 0;
 	DIR *dp = opendir(dir);
 	if (dp == NULL) {
-		fprintf(stderr, "pipeline: cannot read directory '%s': %s\n", dir,
-			strerror(errno));
+		fprintf(stderr, "pipeline: cannot read directory '%s': %s\n", dir, strerror(errno));
 		return PL_EIO;
 	}
 	struct file_list names = { 0 };
@@ -131,119 +130,74 @@ static int add_arg(struct file_list *l, const char *arg)
 	return list_add(l, arg);
 }
 
-struct options {
-	int werror, json, quiet;
-	pl_cli_sets sets;
-	struct file_list files;
-};
+static const char *const validate_formats[] = { "text", "json", NULL };
 
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	int only_files = 0, stdin_seen = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *value;
-		int got;
-		if (only_files || a[0] != '-' || a[1] == '\0') {
-			if (a[0] == '\0')
-				return pl_cli_usage("validate: an empty file name");
-			if (strcmp(a, "-") == 0 && stdin_seen++)
-				return pl_cli_usage("validate: '-' (standard input) given twice");
-			int rc = add_arg(&o->files, a);
-			if (rc == PL_ENOMEM)
-				return PL_EXIT_FAILURE;
-			if (rc != 0)
-				return PL_EXIT_USAGE;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage_validate, stdout);
-			return -1;
-		} else if (strcmp(a, "--werror") == 0) {
-			o->werror = 1;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-			o->quiet = 1;
-		} else if (strcmp(a, "--") == 0) {
-			only_files = 1;
-		} else if ((got = pl_cli_option_value(argc, argv, &i, "--format", &value)) != 0) {
-			if (got < 0)
-				return PL_EXIT_USAGE;
-			if (strcmp(value, "json") == 0)
-				o->json = 1;
-			else if (strcmp(value, "text") == 0)
-				o->json = 0;
-			else
-				return pl_cli_usage(
-					"validate: unknown format '%s'; use 'text' or 'json'",
-					value);
-		} else if ((got = pl_cli_option_value(argc, argv, &i, "--set", &value)) != 0) {
-			if (got < 0 || pl_cli_sets_add(&o->sets, value) != 0)
-				return PL_EXIT_USAGE;
-		} else {
-			return pl_cli_usage(
-				"validate: unknown option '%s'; see 'pipeline validate --help'", a);
-		}
-	}
-	if (o->files.n == 0)
-		return pl_cli_usage("validate: no FILE given; see 'pipeline validate --help'");
-	return 0;
-}
+static const pl_cli_spec spec_validate = { .name = "validate",
+					   .usage = usage_validate,
+					   .formats = validate_formats,
+					   .quiet = 1,
+					   .werror = 1 };
 
 int pl_cli_validate(int argc, char **argv)
 {
-	struct options o = { 0 };
-	if (pl_cli_sets_init(&o.sets, argc) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
-		return PL_EXIT_FAILURE;
+	pl_cli_args args;
+	struct file_list files = { 0 };
+	int code = pl_cli_parse(argc, argv, &spec_validate, &args);
+	for (size_t i = 0; code == 0 && i < args.n_files; i++) {
+		int rc = add_arg(&files, args.files[i]);
+		code = rc == 0 ? 0 : rc == PL_ENOMEM ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
 	}
-	int code = parse_args(argc, argv, &o);
 	pl_registry *reg = NULL;
-	if (code == 0 && pl_registry_create(&reg) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
+	if (code == 0 && pl_registry_create(&reg) != 0)
 		code = PL_EXIT_FAILURE;
-	}
+	if (code == PL_EXIT_FAILURE)
+		fputs("pipeline: error: out of memory\n", stderr);
 	if (code != 0) {
-		list_free(&o.files);
-		pl_cli_sets_free(&o.sets);
+		list_free(&files);
+		pl_cli_args_free(&args);
 		return code < 0 ? PL_EXIT_OK : code;
 	}
+	int json = args.format == 1;
 
-	pl_load_options opt = { .sets = o.sets.v, .n_sets = o.sets.n };
+	pl_load_options opt = { .sets = args.sets.v, .n_sets = args.sets.n };
 	size_t errors = 0, warnings = 0, bad_files = 0;
 	int first = 1, oom = 0;
-	if (o.json)
+	if (json)
 		fputc('[', stdout);
-	for (size_t i = 0; i < o.files.n && !oom; i++) {
+	for (size_t i = 0; i < files.n && !oom; i++) {
 		pl_diags d;
 		pl_diags_init(&d);
 		pl_config *cfg = NULL;
-		int rc = pl_load_file(o.files.v[i], &opt, reg, &cfg, &d);
+		int rc = pl_load_file(files.v[i], &opt, reg, &cfg, &d);
 		pl_config_free(cfg);
 		if (rc == PL_ENOMEM) {
 			fprintf(stderr, "pipeline: error: out of memory while checking '%s'\n",
-				o.files.v[i]);
+				files.v[i]);
 			oom = 1;
 		}
 		errors += d.errors;
 		warnings += d.warnings;
-		bad_files += d.errors > 0 || (o.werror && d.warnings > 0);
-		if (o.json)
+		bad_files += d.errors > 0 || (args.werror && d.warnings > 0);
+		if (json)
 			pl_diags_print_json(&d, stdout, &first);
 		else
 			pl_diags_print(&d, stdout);
 		pl_diags_clear(&d);
 	}
-	if (o.json)
+	if (json)
 		fputs(first ? "]\n" : "\n]\n", stdout);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
 			strerror(errno));
 		oom = 1;
 	}
-	if (!o.quiet)
+	if (!args.quiet)
 		fprintf(stderr, "pipeline: %zu file%s checked: %zu error%s, %zu warning%s%s\n",
-			o.files.n, o.files.n == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
-			warnings, warnings == 1 ? "" : "s",
-			o.werror && warnings > 0 ? " (--werror: warnings fail)" : "");
+			files.n, files.n == 1 ? "" : "s", errors, errors == 1 ? "" : "s", warnings,
+			warnings == 1 ? "" : "s",
+			args.werror && warnings > 0 ? " (--werror: warnings fail)" : "");
 	pl_registry_destroy(reg);
-	list_free(&o.files);
-	pl_cli_sets_free(&o.sets);
+	list_free(&files);
+	pl_cli_args_free(&args);
 	return oom || bad_files > 0 ? PL_EXIT_FAILURE : PL_EXIT_OK;
 }

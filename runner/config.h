@@ -54,7 +54,9 @@ typedef struct pl_cfg_node {
 	pl_pos params_pos;
 	int has_params;
 
-	int broken; /* decoding it found an error: later checks skip what it hides */
+	int broken;           /* an error in its names, type, stage or channels: the graph
+			       * rules wait for the fix rather than guess */
+	size_t decode_errors; /* every error decoding it found */
 
 	/* Filled by pl_graph_check(): */
 	const pl_stage *stage_desc; /* NULL for fan-in */

@@ -52,8 +52,7 @@ const int *pl_diag_all_codes(size_t *n)
 	return all_codes;
 }
 
-void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt,
-		  va_list ap)
+void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt, va_list ap)
 {
 	int severity = pl_diag_severity(code);
 	if (severity == PL_SEV_ERROR)
@@ -213,8 +212,9 @@ void pl_diags_print_json(pl_diags *d, FILE *out, int *first)
 		fputs(*first ? "\n  {\"file\": " : ",\n  {\"file\": ", out);
 		*first = 0;
 		pl_json_string(out, g->file);
-		fprintf(out, ", \"line\": %u, \"column\": %u, \"severity\": \"%s\", "
-			     "\"code\": \"PL%03d\", \"message\": ",
+		fprintf(out,
+			", \"line\": %u, \"column\": %u, \"severity\": \"%s\", "
+			"\"code\": \"PL%03d\", \"message\": ",
 			g->pos.line, g->pos.col, pl_severity_name(g->severity), g->code);
 		pl_json_string(out, g->message);
 		fputc('}', out);

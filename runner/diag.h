@@ -51,8 +51,7 @@ void pl_diag_add(pl_diags *d, int code, const char *file, pl_pos pos, const char
 	;
 
 /* pl_diag_add() with the message already formatted. */
-void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt,
-		  va_list ap)
+void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const char *fmt, va_list ap)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 5, 0)))
 #endif

@@ -69,7 +69,8 @@ int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text,
 				    "%s", err.message);
 		else if (r == PL_ERANGE)
 			pl_diag_add(d, PL_D_ENV_SYNTAX, file, pl_yaml_pos(n),
-				    "the value expands to more than %zu bytes", PL_INTERP_MAX_BYTES);
+				    "the value expands to more than %zu bytes",
+				    PL_INTERP_MAX_BYTES);
 		if (r != 0) {
 			rc = PL_EINVAL;
 			if (!mute(muted, n_muted, pl_yaml_pos(n))) {
@@ -184,12 +185,14 @@ static int set_key(yaml_document_t *doc, int map, const char *key, const char *v
 	int at = find_key(doc, map, key);
 	if (at >= 0) {
 		yaml_node_t *m = yaml_document_get_node(doc, map);
-		yaml_node_t *old = yaml_document_get_node(doc, m->data.mapping.pairs.start[at].value);
+		yaml_node_t *old =
+			yaml_document_get_node(doc, m->data.mapping.pairs.start[at].value);
 		if (old->type != YAML_SCALAR_NODE) {
-			pl_diag_add(d, PL_D_SET_NOT_SCALAR, "<command-line>", (pl_pos){ 0, 0 },
-				    "--set '%s': '%s' of node '%s' is %s, and --set replaces single "
-				    "values only; edit the file",
-				    set, key, node, pl_yaml_kind(old));
+			pl_diag_add(
+				d, PL_D_SET_NOT_SCALAR, "<command-line>", (pl_pos){ 0, 0 },
+				"--set '%s': '%s' of node '%s' is %s, and --set replaces single "
+				"values only; edit the file",
+				set, key, node, pl_yaml_kind(old));
 			return PL_EINVAL;
 		}
 	}
@@ -258,9 +261,10 @@ static int apply_one(yaml_document_t *doc, const char *set, size_t k, pl_diags *
 	/* The root is always node 1. */
 	yaml_node_t *root = yaml_document_get_root_node(doc);
 	int nodes_at = root && root->type == YAML_MAPPING_NODE ? find_key(doc, 1, "nodes") : -1;
-	yaml_node_t *list = nodes_at >= 0 ? yaml_document_get_node(
-						    doc, root->data.mapping.pairs.start[nodes_at].value)
-					  : NULL;
+	yaml_node_t *list = nodes_at >= 0
+				    ? yaml_document_get_node(
+					      doc, root->data.mapping.pairs.start[nodes_at].value)
+				    : NULL;
 	if (list == NULL || list->type != YAML_SEQUENCE_NODE)
 		return 0; /* decoding reports the missing 'nodes' list */
 
@@ -284,8 +288,8 @@ static int apply_one(yaml_document_t *doc, const char *set, size_t k, pl_diags *
 		int at = find_key(doc, items[i], "name");
 		if (at < 0)
 			continue;
-		yaml_node_t *name = yaml_document_get_node(
-			doc, node->data.mapping.pairs.start[at].value);
+		yaml_node_t *name =
+			yaml_document_get_node(doc, node->data.mapping.pairs.start[at].value);
 		if (name->type != YAML_SCALAR_NODE)
 			continue;
 		if (strcmp((const char *)name->data.scalar.value, s.node) != 0) {

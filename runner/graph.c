@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name_index.h"
 #include "params.h"
 
 #define ERR(cfg, d, code, pos, ...) pl_cfg_diag((cfg), (d), PL_D_##code, (pos), __VA_ARGS__)
@@ -83,10 +84,12 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 			    "(connect a single channel directly)",
 			    name, n->n_inputs, n->n_inputs == 1 ? "" : "s");
 		else if (n->n_inputs == 0 && !n->inputs_is_list)
-			ERR(cfg, d, FANIN_INPUTS, n->pos, "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
+			ERR(cfg, d, FANIN_INPUTS, n->pos,
+			    "fan-in node '%s' needs 'inputs: [a, b, ...]'", name);
 	} else {
 		if (n->stage == NULL)
-			ERR(cfg, d, NEEDS_STAGE, n->pos, "%s node '%s' needs a 'stage'", type, name);
+			ERR(cfg, d, NEEDS_STAGE, n->pos, "%s node '%s' needs a 'stage'", type,
+			    name);
 		if (n->type == PL_NODE_GENERATOR) {
 			if (n->n_inputs > 0 || n->inputs_is_list)
 				ERR(cfg, d, KEY_NOT_FOR_TYPE, n->inputs_pos,
@@ -104,7 +107,8 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 			    "with a fan-in node first)",
 			    type, name);
 		} else if (n->n_inputs == 0) {
-			ERR(cfg, d, NEEDS_INPUT, n->pos, "%s node '%s' needs an 'input' channel", type, name);
+			ERR(cfg, d, NEEDS_INPUT, n->pos, "%s node '%s' needs an 'input' channel",
+			    type, name);
 		}
 	}
 	if (n->type == PL_NODE_SINK) {
@@ -114,7 +118,8 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 			    "fan-out)",
 			    name);
 	} else if (n->output.name == NULL) {
-		ERR(cfg, d, NEEDS_OUTPUT, n->pos, "%s node '%s' needs an 'output' channel", type, name);
+		ERR(cfg, d, NEEDS_OUTPUT, n->pos, "%s node '%s' needs an 'output' channel", type,
+		    name);
 	}
 }
 
@@ -132,11 +137,11 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 		const char *const *names = pl_registry_names(reg, &count);
 		const char *hint = pl_suggest(n->stage, names, count);
 		if (hint != NULL)
-			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos, "unknown stage '%s'; did you mean '%s'?",
-			    n->stage, hint);
+			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos,
+			    "unknown stage '%s'; did you mean '%s'?", n->stage, hint);
 		else
-			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos, "unknown stage '%s'; the %s stages are: %s",
-			    n->stage, kind_name(want),
+			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos,
+			    "unknown stage '%s'; the %s stages are: %s", n->stage, kind_name(want),
 			    stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
@@ -159,7 +164,8 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	if (rc == PL_ENOMEM)
 		return rc;
 	if (rc != 0) {
-		ERR(cfg, d, STAGE_MALFORMED, n->stage_pos, "stage '%s' is malformed: %s", st->name, err);
+		ERR(cfg, d, STAGE_MALFORMED, n->stage_pos, "stage '%s' is malformed: %s", st->name,
+		    err);
 		return 0;
 	}
 	int bad = 0;
@@ -185,8 +191,8 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 				    "stage '%s' takes no parameters; remove '%s'", st->name,
 				    p->key);
 			else
-				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos, "stage '%s' has no parameter '%s'",
-				    st->name, p->key);
+				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
+				    "stage '%s' has no parameter '%s'", st->name, p->key);
 		} else if (rc != 0) {
 			pl_cfg_diag(cfg, d, rc == PL_ERANGE ? PL_D_PARAM_RANGE : PL_D_PARAM_TYPE,
 				    p->value_pos, "parameter '%s' of stage '%s': %s", p->key,
@@ -195,28 +201,50 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	}
 	/* A required parameter given with a bad value was reported already
 	 * (and in a broken node, perhaps by decoding). */
-	const char *missing = bad || n->broken ? NULL : pl_params_missing(n->param_values);
+	const char *missing =
+		bad || n->decode_errors > 0 ? NULL : pl_params_missing(n->param_values);
 	if (missing != NULL)
 		ERR(cfg, d, PARAM_MISSING, n->has_params ? n->params_pos : n->pos,
 		    "stage '%s' of node '%s' needs the parameter '%s'", st->name, name, missing);
 	return 0;
 }
 
-static void check_names(pl_config *cfg, pl_diags *d)
+/* "line 12", or "a --set" for a value an override wrote. */
+struct where {
+	char text[24];
+};
+
+static struct where where(pl_pos pos)
 {
-	for (size_t i = 0; i < cfg->n_nodes; i++) {
+	struct where w;
+	if (pos.line == 0)
+		snprintf(w.text, sizeof(w.text), "a --set");
+	else
+		snprintf(w.text, sizeof(w.text), "line %u", pos.line);
+	return w;
+}
+
+/* Each name used again is reported against its first use.  Returns 0 or
+ * PL_ENOMEM. */
+static int check_names(pl_config *cfg, pl_diags *d)
+{
+	pl__name_index first;
+	pl__name_index_init(&first);
+	int rc = 0;
+	for (size_t i = 0; i < cfg->n_nodes && rc == 0; i++) {
 		if (cfg->nodes[i].name == NULL)
 			continue;
-		for (size_t j = 0; j < i; j++)
-			if (cfg->nodes[j].name != NULL &&
-			    strcmp(cfg->nodes[i].name, cfg->nodes[j].name) == 0) {
-				ERR(cfg, d, DUPLICATE_NODE, cfg->nodes[i].name_pos,
-				    "node name '%s' is already used on line %u; node names must be "
-				    "unique",
-				    cfg->nodes[i].name, cfg->nodes[j].name_pos.line);
-				break;
-			}
+		int j = pl__name_index_find(&first, cfg->nodes[i].name);
+		if (j < 0)
+			rc = pl__name_index_add(&first, cfg->nodes[i].name, (int)i);
+		else
+			ERR(cfg, d, DUPLICATE_NODE, cfg->nodes[i].name_pos,
+			    "node name '%s' is already used %s%s; node names must be unique",
+			    cfg->nodes[i].name, cfg->nodes[j].name_pos.line ? "on " : "by ",
+			    where(cfg->nodes[j].name_pos).text);
 	}
+	pl__name_index_free(&first);
+	return rc;
 }
 
 static const char *node_name(const pl_config *cfg, int i)
@@ -224,9 +252,15 @@ static const char *node_name(const pl_config *cfg, int i)
 	return cfg->nodes[i].name ? cfg->nodes[i].name : "?";
 }
 
-/* Exactly one producer and one consumer per channel. */
-static void check_channels(pl_config *cfg, pl_diags *d)
+/* Exactly one producer and one consumer per channel.  Returns 0 or
+ * PL_ENOMEM. */
+static int check_channels(pl_config *cfg, pl_diags *d)
 {
+	/* Channels a "did you mean" named: their missing consumer is that
+	 * typo, already reported. */
+	unsigned char *hinted = calloc(cfg->n_chans ? cfg->n_chans : 1, 1);
+	if (hinted == NULL)
+		return PL_ENOMEM;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
 		int c = n->output.chan;
@@ -235,11 +269,11 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 		pl_cfg_chan *ch = &cfg->chans[c];
 		if (ch->producer >= 0) {
 			ERR(cfg, d, TWO_PRODUCERS, n->output.pos,
-			    "channel '%s' has two producers, '%s' (line %u) and '%s' (line %u); "
+			    "channel '%s' has two producers, '%s' (%s) and '%s' (%s); "
 			    "merge them with a fan-in node",
 			    ch->name, node_name(cfg, ch->producer),
-			    cfg->nodes[ch->producer].output.pos.line, node_name(cfg, (int)i),
-			    n->output.pos.line);
+			    where(cfg->nodes[ch->producer].output.pos).text, node_name(cfg, (int)i),
+			    where(n->output.pos).text);
 			continue;
 		}
 		ch->producer = (int)i;
@@ -254,6 +288,8 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 				for (; k < cfg->n_chans && k < 64; k++)
 					names[k] = cfg->chans[k].name;
 				const char *hint = pl_suggest(in->name, names, k);
+				if (hint != NULL)
+					hinted[pl_config_find_chan(cfg, hint)] = 1;
 				ERR(cfg, d, UNKNOWN_CHANNEL, in->pos,
 				    "node '%s' reads channel '%s', which no node writes (no "
 				    "'output: %s')%s%s%s",
@@ -264,23 +300,24 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 			}
 			pl_cfg_chan *ch = &cfg->chans[in->chan];
 			if (ch->consumer == (int)i) {
-				ERR(cfg, d, INPUT_TWICE, in->pos, "fan-in node '%s' lists channel '%s' twice",
+				ERR(cfg, d, INPUT_TWICE, in->pos,
+				    "fan-in node '%s' lists channel '%s' twice",
 				    node_name(cfg, (int)i), ch->name);
 				continue;
 			}
 			if (ch->consumer >= 0) {
 				const pl_cfg_node *first = &cfg->nodes[ch->consumer];
-				unsigned line = first->inputs[0].pos.line;
+				pl_pos at = first->inputs[0].pos;
 				for (size_t k = 0; k < first->n_inputs; k++)
 					if (first->inputs[k].chan == in->chan)
-						line = first->inputs[k].pos.line;
+						at = first->inputs[k].pos;
 				ERR(cfg, d, TWO_CONSUMERS, in->pos,
-				    "channel '%s' has two consumers, '%s' (line %u) and '%s' (line "
-				    "%u); each message goes to one reader only: "
+				    "channel '%s' has two consumers, '%s' (%s) and '%s' (%s); each "
+				    "message goes to one reader only: "
 				    "use one fan-out node with 'workers: N' to share the work, or "
 				    "give each reader its own channel",
-				    ch->name, node_name(cfg, ch->consumer), line,
-				    node_name(cfg, (int)i), in->pos.line);
+				    ch->name, node_name(cfg, ch->consumer), where(at).text,
+				    node_name(cfg, (int)i), where(in->pos).text);
 				continue;
 			}
 			ch->consumer = (int)i;
@@ -295,10 +332,12 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 			    ch->name, ch->name, node_name(cfg, ch->consumer));
 		else if (ch->producer < 0)
 			ERR(cfg, d, UNUSED_CHANNEL, ch->decl_pos,
-			     "channel '%s' is declared under 'channels' but no node writes or "
-			     "reads it; remove it",
-			     ch->name);
-		else if (ch->consumer < 0)
+			    "channel '%s' is declared under 'channels' but no node writes or "
+			    "reads it; remove it",
+			    ch->name);
+		else if (ch->consumer < 0 && !hinted[i] &&
+			 cfg->nodes[ch->producer].type !=
+				 PL_NODE_SINK) /* (its output is an error) */
 			ERR(cfg, d, NO_CONSUMER, cfg->nodes[ch->producer].output.pos,
 			    "channel '%s' written by '%s' has no consumer; '%s' would block "
 			    "forever once its buffer is full: "
@@ -306,6 +345,8 @@ static void check_channels(pl_config *cfg, pl_diags *d)
 			    ch->name, node_name(cfg, ch->producer), node_name(cfg, ch->producer),
 			    ch->name);
 	}
+	free(hinted);
+	return 0;
 }
 
 /* Each node has at most one successor (the consumer of its output), so a
@@ -358,6 +399,7 @@ static void check_style(pl_config *cfg, pl_diags *d)
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		const pl_cfg_node *n = &cfg->nodes[i];
 		if (n->type == PL_NODE_FANOUT && n->has_workers && n->workers == 1 &&
+		    n->decode_errors == 0 &&
 		    (n->stage_desc == NULL || n->stage_desc->max_workers != 1))
 			ERR(cfg, d, FANOUT_ONE_WORKER, n->workers_pos,
 			    "fan-out node '%s' has 'workers: 1', so nothing runs in parallel; "
@@ -370,9 +412,9 @@ static void check_style(pl_config *cfg, pl_diags *d)
 		    cfg->nodes[ch->producer].type != PL_NODE_GENERATOR ||
 		    cfg->nodes[ch->consumer].type != PL_NODE_FANOUT)
 			continue;
-		pl_pos pos = ch->has_buffer			  ? ch->buffer_pos
+		pl_pos pos = ch->has_buffer                      ? ch->buffer_pos
 			     : cfg->default_buffer_pos.line != 0 ? cfg->default_buffer_pos
-								  : ch->pos;
+								 : ch->pos;
 		ERR(cfg, d, RENDEZVOUS_FANOUT, pos,
 		    "channel '%s' has buffer 0 between generator '%s' and fan-out '%s': the "
 		    "generator waits for a free worker on every message; give the channel a "
@@ -387,7 +429,8 @@ int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
 	/* A node decoding found broken (a bad name, type or channel) would
 	 * only add false alarms to the graph rules: they wait for the fix. */
 	int any_broken = 0;
-	check_names(cfg, d);
+	if (check_names(cfg, d) == PL_ENOMEM)
+		return PL_ENOMEM;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
 		any_broken |= n->broken || n->type == 0;
@@ -399,7 +442,8 @@ int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
 			return PL_ENOMEM;
 	}
 	if (!any_broken) {
-		check_channels(cfg, d);
+		if (check_channels(cfg, d) == PL_ENOMEM)
+			return PL_ENOMEM;
 		if (check_cycles(cfg, d) == PL_ENOMEM)
 			return PL_ENOMEM;
 		check_style(cfg, d);

@@ -103,8 +103,8 @@ int pl_interp(const char *in, size_t len, pl_env_fn env, void *ctx, size_t max, 
 		const char *def = NULL;
 		size_t def_len = 0;
 		if (name_len == 0 || !name_start(name[0]) ||
-		    (p + name_len < end &&
-		     (end - p - name_len < 2 || name[name_len] != ':' || name[name_len + 1] != '-'))) {
+		    (p + name_len < end && (end - p - name_len < 2 || name[name_len] != ':' ||
+					    name[name_len + 1] != '-'))) {
 			size_t shown = end - start + 1 > 60 ? 60 : end - start + 1;
 			snprintf(err->message, sizeof(err->message),
 				 "'%.*s' is not a variable reference: write ${NAME} or "

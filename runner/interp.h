@@ -9,9 +9,9 @@ typedef const char *(*pl_env_fn)(const char *name, void *ctx);
 
 /* What pl_interp() found wrong, and where in its input. */
 typedef struct pl_interp_error {
-	size_t offset;   /* byte offset of the '$' that starts the bad reference */
-	size_t length;   /* bytes of the reference, through its '}' when it has one */
-	int unset;       /* 1: a variable without default is unset; 0: bad syntax */
+	size_t offset; /* byte offset of the '$' that starts the bad reference */
+	size_t length; /* bytes of the reference, through its '}' when it has one */
+	int unset;     /* 1: a variable without default is unset; 0: bad syntax */
 	char message[640];
 } pl_interp_error;
 

@@ -11,6 +11,12 @@ int pl_load_text(const char *file, const char *text, size_t len, const pl_load_o
 		 const pl_registry *reg, pl_config **out, pl_diags *d)
 {
 	*out = NULL;
+	if (len > PL_YAML_MAX_BYTES) {
+		pl_diag_add(d, PL_D_FILE_TOO_LARGE, file, (pl_pos){ 0, 0 },
+			    "the file is larger than %zu bytes, the most a config may have",
+			    PL_YAML_MAX_BYTES);
+		return PL_EINVAL;
+	}
 	pl_config *cfg;
 	int rc = pl_config_decode(file, text, len, opt, &cfg, d);
 	if (cfg == NULL)

@@ -67,13 +67,18 @@ static void syntax_error(const char *file, const char *text, size_t len, const y
 {
 	const char *problem = p->problem ? p->problem : "unknown problem";
 	if (p->error == YAML_READER_ERROR) {
-		/* The reader reports a byte offset, not a mark. */
-		pl_diag_add(d, PL_D_NOT_UTF8, file, pl_yaml_pos_at(text, len, p->problem_offset),
+		/* The reader reports a byte offset, not a mark: for a sequence cut
+		 * short it is the byte after the cut, so step back to its lead
+		 * byte, the one the user has to fix. */
+		size_t at = p->problem_offset < len ? p->problem_offset : len;
+		size_t back = at;
+		while (back > 0 && back + 4 > at && ((unsigned char)text[back - 1] & 0xC0) == 0x80)
+			back--;
+		if (back > 0 && back + 4 > at && (unsigned char)text[back - 1] >= 0xC0)
+			at = back - 1;
+		pl_diag_add(d, PL_D_NOT_UTF8, file, pl_yaml_pos_at(text, len, at),
 			    "the file is not valid UTF-8 text (%s, byte 0x%02x); save it as UTF-8",
-			    problem,
-			    p->problem_offset < len
-				    ? (unsigned)(unsigned char)text[p->problem_offset]
-				    : 0u);
+			    problem, at < len ? (unsigned)(unsigned char)text[at] : 0u);
 		return;
 	}
 	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };

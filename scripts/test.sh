@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test.sh - the whole test suite: gcc build, clang ASan+UBSan build, gcc TSan build, each under ctest.
+# test.sh - the whole test suite: gcc build, a bounded libFuzzer run of the config loader
+# (docs/fuzzing.md), clang ASan+UBSan build, gcc TSan build, each under ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -20,6 +21,9 @@ suite() {
 }
 
 suite "gcc" build-test -DCMAKE_C_COMPILER=gcc
+# Only the fuzz target (its ctest run: 60 s of fuzz_config, any crash, leak or hang fails).
+suite "clang, libFuzzer (60 s)" build-fuzz -DCMAKE_C_COMPILER=clang -DPL_FUZZ=ON \
+	-DPL_BUILD_TESTS=OFF -DPL_BUILD_BENCH=OFF
 suite "clang, AddressSanitizer + UBSan" build-asan -DCMAKE_C_COMPILER=clang -DPL_SANITIZE=address
 suite "gcc, ThreadSanitizer" build-tsan -DCMAKE_C_COMPILER=gcc -DPL_SANITIZE=thread
 echo "=== all suites passed"

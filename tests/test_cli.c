@@ -7,98 +7,11 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-/* What one run of the binary produced. */
-struct result {
-	int code; /* exit code; 128+N when killed by signal N */
-	char out[65536];
-	char err[65536];
-};
-
-static void read_all(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	remove(path);
-}
-
-/*
- * Runs PL_BINARY with `args` (NULL-terminated) in the source directory, with
- * `input` on stdin (NULL: /dev/null).  With `close_stdout`, stdout is a pipe
- * whose reading end is already closed (writes fail with EPIPE).  A run that
- * takes over 60 s is killed and fails the test.
- */
-static void run(struct result *r, const char *input, int close_stdout, const char *const *args)
-{
-	char out[] = "/tmp/pl-cli-out-XXXXXX", err[] = "/tmp/pl-cli-err-XXXXXX",
-	     in[] = "/tmp/pl-cli-in-XXXXXX";
-	int fo = mkstemp(out), fe = mkstemp(err), fi = mkstemp(in);
-	assert_true(fo >= 0 && fe >= 0 && fi >= 0);
-	if (input != NULL)
-		assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
-	lseek(fi, 0, SEEK_SET);
-	int pipefd[2] = { -1, -1 };
-	if (close_stdout)
-		assert_int_equal(pipe(pipefd), 0);
-	const char *argv[32] = { PL_BINARY };
-	size_t n = 1;
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (chdir(PL_SOURCE_DIR) != 0)
-			_exit(126);
-		dup2(fi, 0);
-		if (close_stdout) {
-			close(pipefd[0]);
-			dup2(pipefd[1], 1);
-		} else {
-			dup2(fo, 1);
-		}
-		dup2(fe, 2);
-		execv(PL_BINARY, (char *const *)argv);
-		_exit(127);
-	}
-	if (close_stdout) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-	}
-	int status = 0;
-	for (int waited = 0;; waited++) {
-		pid_t got = waitpid(pid, &status, WNOHANG);
-		if (got == pid)
-			break;
-		if (waited > 60 * 100) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			fail_msg("'%s %s' hung for 60 s", argv[1], argv[2] ? argv[2] : "");
-		}
-		usleep(10000);
-	}
-	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	close(fo);
-	close(fe);
-	close(fi);
-	remove(in);
-	read_all(out, r->out, sizeof(r->out));
-	read_all(err, r->err, sizeof(r->err));
-}
-
-#define RUN(r, ...) run((r), NULL, 0, (const char *const[]){ __VA_ARGS__, NULL })
+#include "cli_harness.h"
 
 static struct result res;
 
@@ -115,7 +28,8 @@ static void test_version_and_help(void **state)
 	assert_non_null(strstr(res.out, "run FILE"));
 	RUN(&res, "run", "--help");
 	assert_int_equal(res.code, 0);
-	assert_non_null(strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... FILE"));
+	assert_non_null(
+		strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... FILE"));
 	assert_string_equal(res.err, "");
 }
 
@@ -328,6 +242,49 @@ static void test_stdin_has_one_reader(void **state)
 			    "only one reader may take it [PL080]\n");
 }
 
+/* `pipeline graph`: the drawing on stdout, a bad config fails it (1, like
+ * validate), bad usage is 2.  The drawings themselves: test_render.c. */
+static void test_graph(void **state)
+{
+	(void)state;
+	RUN(&res, "graph", "pipelines/fanout-io.yaml");
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.err, "");
+	assert_int_equal(strncmp(res.out, "digraph pipeline {\n", 19), 0);
+	assert_non_null(strstr(res.out, "\tn0 -> n1_split [label=\"jobs [buffer 256]\"];\n"));
+	assert_non_null(strstr(res.out, "label=\"… 30 more\""));
+	RUN(&res, "graph", "--set", "fetch.workers=2", "--format=mermaid",
+	    "pipelines/fanout-io.yaml");
+	assert_int_equal(res.code, 0);
+	assert_int_equal(strncmp(res.out, "flowchart LR\n", 13), 0);
+	assert_non_null(strstr(res.out, "subgraph n1 [\"fetch: fan-out, delay ×2\"]\n"));
+	assert_null(strstr(res.out, "n1_more"));
+
+	run(&res,
+	    "version: 1\nnodes:\n"
+	    "  - {name: g, type: generator, stage: seq, output: a}\n"
+	    "  - {name: s, type: sink, stage: stdot, input: a}\n",
+	    0, (const char *const[]){ "graph", "-", NULL });
+	assert_int_equal(res.code, 1);
+	assert_string_equal(res.out, "");
+	assert_non_null(strstr(res.err, "<stdin>:4:34: error: unknown stage 'stdot'"));
+	RUN(&res, "graph", "no/such/file.yaml");
+	assert_int_equal(res.code, 1);
+
+	RUN(&res, "graph", "--format", "svg", "pipelines/hello.yaml");
+	assert_int_equal(res.code, 2);
+	assert_string_equal(res.err,
+			    "pipeline: graph: unknown format 'svg'; use 'dot' or 'mermaid'\n");
+	RUN(&res, "graph", "pipelines/hello.yaml", "pipelines/fanin.yaml");
+	assert_int_equal(res.code, 2);
+	assert_string_equal(res.out, "");
+	RUN(&res, "graph");
+	assert_int_equal(res.code, 2);
+	RUN(&res, "graph", "--help");
+	assert_int_equal(res.code, 0);
+	assert_non_null(strstr(res.out, "Usage: pipeline graph [--format dot|mermaid]"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_closed_stdout),
 		cmocka_unit_test(test_stdin_has_one_reader),
 		cmocka_unit_test(test_every_example_is_checked),
+		cmocka_unit_test(test_graph),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "diag.h"
 #include "graph.h"
+#include "load.h"
 #include "params.h"
 #include "registry.h"
 #include "yaml_doc.h"
@@ -366,6 +367,48 @@ static void test_all_problems_reported(void **state)
 	pl_diags_clear(&d);
 }
 
+/* In a config too long to scan pair by pair, a repeated key or node name
+ * is still reported against its first use, however far back. */
+static void test_repeats_in_large_configs(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	char text[8192];
+	size_t used = 0;
+	used += (size_t)snprintf(text + used, sizeof(text) - used, "version: 1\nchannels:\n");
+	for (int i = 0; i < N; i++) /* lines 3 .. 42 */
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "  c%d: {buffer: 1}\n",
+					 i);
+	used += (size_t)snprintf(text + used, sizeof(text) - used, "  c7: {buffer: 2}\nnodes:\n");
+	for (int i = 0; i < N; i++) /* g<i> on line 45 + 2i */
+		used += (size_t)snprintf(
+			text + used, sizeof(text) - used,
+			"  - {name: g%d, type: generator, stage: seq, output: c%d}\n"
+			"  - {name: s%d, type: sink, stage: null, input: c%d}\n",
+			i, i, i, i);
+	used += (size_t)snprintf(text + used, sizeof(text) - used, GEN("g5", "x") SINK("g5", "x"));
+	assert_true(used < sizeof(text));
+
+	pl_registry *reg;
+	assert_int_equal(pl_registry_create(&reg), 0);
+	pl_diags d;
+	pl_diags_init(&d);
+	pl_config *cfg;
+	assert_int_equal(pl_load_text("t.yaml", text, used, NULL, reg, &cfg, &d), PL_EINVAL);
+	pl_diags_sort(&d);
+	assert_int_equal(d.errors, 3);
+	assert_int_equal(d.items[0].pos.line, 43);
+	assert_non_null(strstr(d.items[0].message, "'c7' is given twice in 'channels' (first on "
+						   "line 10)"));
+	for (int k = 1; k <= 2; k++) {
+		assert_int_equal(d.items[k].pos.line, 124 + k);
+		assert_non_null(
+			strstr(d.items[k].message, "node name 'g5' is already used on line 55"));
+	}
+	pl_diags_clear(&d);
+	pl_registry_destroy(reg);
+}
+
 /* The printed form is GCC's: file:line:col: severity: message [code]. */
 static void test_print_format(void **state)
 {
@@ -540,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_generator_workers_reported_once),
 		cmocka_unit_test(test_unused_channel_is_a_warning),
 		cmocka_unit_test(test_all_problems_reported),
+		cmocka_unit_test(test_repeats_in_large_configs),
 		cmocka_unit_test(test_print_format),
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_suggest),

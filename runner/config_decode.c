@@ -1,0 +1,628 @@
+/* config_decode.c - decoding a YAML document into a pl_config, reporting every problem of form. */
+#include "config_decode.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name_index.h"
+#include "params.h"
+#include "yaml_doc.h"
+
+/* The state of one decode: the document, the config being filled, where
+ * diagnostics go, and whether memory ran out. */
+struct decoder {
+	yaml_document_t *doc;
+	pl_config *cfg;
+	pl_diags *d;
+	int oom;
+	pl__name_index chans; /* channel name -> index in cfg->chans */
+};
+
+#define ERR(dec, code, pos, ...) pl_cfg_diag((dec)->cfg, (dec)->d, PL_D_##code, (pos), __VA_ARGS__)
+
+static const char *const top_keys[] = { "version",  "name",     "description",
+					"defaults", "channels", "nodes" };
+static const char *const defaults_keys[] = { "buffer" };
+static const char *const channel_keys[] = { "buffer" };
+static const char *const node_keys[] = { "name",    "type",  "stage",  "params",
+					 "workers", "input", "inputs", "output" };
+static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sink" };
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static yaml_node_t *node_at(struct decoder *dec, int index)
+{
+	return yaml_document_get_node(dec->doc, index);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static char *dup_str(struct decoder *dec, const char *s)
+{
+	char *copy = strdup(s);
+	if (copy == NULL)
+		dec->oom = 1;
+	return copy;
+}
+
+/* Is `n` a mapping?  If not, says what was expected of `what`. */
+static int expect_mapping(struct decoder *dec, const yaml_node_t *n, const char *what)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return 1;
+	ERR(dec, EXPECTED_MAPPING, pl_yaml_pos(n),
+	    "%s must be a mapping of 'key: value' lines, got %s", what, pl_yaml_kind(n));
+	return 0;
+}
+
+/* A string value: any scalar but an empty one.  A plain `null` is taken as
+ * the word "null" (it names the null sink), only "" and "~" are nothing. */
+static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE ||
+	    (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	     (scalar(n)[0] == '\0' || strcmp(scalar(n), "~") == 0))) {
+		ERR(dec, NOT_STRING, pl_yaml_pos(n), "'%s' must be a string, got %s", key,
+		    pl_yaml_kind(n));
+		return 0;
+	}
+	free(*out);
+	*out = dup_str(dec, scalar(n));
+	return *out != NULL;
+}
+
+/* An integer value: a plain scalar in [min, max]. */
+static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, int64_t min,
+		   int64_t max, int64_t *out)
+{
+	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n),
+		    "'%s' must be an integer, got the quoted string \"%s\"; remove the quotes", key,
+		    scalar(n));
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n), "'%s' must be an integer, got %s", key,
+		    pl_yaml_kind(n));
+		return 0;
+	}
+	const char *s = scalar(n);
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end != '\0' || end == s) {
+		ERR(dec, NOT_INTEGER, pl_yaml_pos(n), "'%s' must be an integer, got '%s'", key, s);
+		return 0;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		ERR(dec, OUT_OF_RANGE, pl_yaml_pos(n),
+		    "'%s' is %s, out of range: it must be between %lld and %lld", key, s,
+		    (long long)min, (long long)max);
+		return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key);
+
+/* Does a value that shapes the graph hold a bad ${VAR}?  Its error was
+ * reported once, where the variable is, and mutes the rest. */
+static int graph_value_muted(struct decoder *dec, const yaml_node_t *map)
+{
+	static const char *const keys[] = { "name", "type", "stage", "input", "inputs", "output" };
+	for (size_t i = 0; i < COUNT(keys); i++) {
+		const yaml_node_t *v = lookup(dec, map, keys[i]);
+		if (v == NULL)
+			continue;
+		if (pl__cfg_muted(dec->cfg, pl_yaml_pos(v)))
+			return 1;
+		if (v->type != YAML_SEQUENCE_NODE)
+			continue;
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++)
+			if (pl__cfg_muted(dec->cfg, pl_yaml_pos(node_at(dec, *it))))
+				return 1;
+	}
+	return 0;
+}
+
+/* Checks a mapping's keys: each a scalar, known, and given once.  Reports
+ * every bad key; returns how many of them may hide a known key (a
+ * duplicate, a key that is not a word, or an unknown key close to a known
+ * one: a typo of 'output' leaves the node without an output). */
+static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *const *known,
+		      size_t n_known, const char *where)
+{
+	int bad = 0;
+	pl__name_index seen; /* key -> its first pair (a large 'channels' stays linear) */
+	pl__name_index_init(&seen);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(dec, p->key);
+		if (k->type != YAML_SCALAR_NODE) {
+			ERR(dec, KEY_NOT_SCALAR, pl_yaml_pos(k),
+			    "a key in %s must be a plain word, got %s", where, pl_yaml_kind(k));
+			bad++;
+			continue;
+		}
+		int dup = 0;
+		int first = pl__name_index_find(&seen, scalar(k));
+		if (first >= 0) {
+			yaml_node_t *k0 = node_at(dec, map->data.mapping.pairs.start[first].key);
+			ERR(dec, DUPLICATE_KEY, pl_yaml_pos(k),
+			    "'%s' is given twice in %s (first on line %u); keep one", scalar(k),
+			    where, pl_yaml_pos(k0).line);
+			bad++;
+			dup = 1;
+		} else if (pl__name_index_add(&seen, scalar(k),
+					      (int)(p - map->data.mapping.pairs.start)) != 0) {
+			dec->oom = 1;
+		}
+		if (known == NULL || dup)
+			continue;
+		size_t i = 0;
+		while (i < n_known && strcmp(known[i], scalar(k)) != 0)
+			i++;
+		if (i == n_known) {
+			const char *hint = pl_suggest(scalar(k), known, n_known);
+			if (hint != NULL)
+				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k),
+				    "unknown key '%s' in %s; did you mean '%s'?", scalar(k), where,
+				    hint);
+			else
+				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k), "unknown key '%s' in %s",
+				    scalar(k), where);
+			bad += hint != NULL;
+		}
+	}
+	pl__name_index_free(&seen);
+	return bad;
+}
+
+/* The value of `key` in a mapping whose keys were checked, or NULL. */
+static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(dec, p->key);
+		if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
+			return node_at(dec, p->value);
+	}
+	return NULL;
+}
+
+/* The channel called `name`, added at `pos` if new; -1 when out of memory. */
+static int add_chan(struct decoder *dec, const char *name, pl_pos pos)
+{
+	pl_config *cfg = dec->cfg;
+	int i = pl__name_index_find(&dec->chans, name);
+	if (i >= 0)
+		return i;
+	pl_cfg_chan *chans = realloc(cfg->chans, (cfg->n_chans + 1) * sizeof(*chans));
+	if (chans == NULL) {
+		dec->oom = 1;
+		return -1;
+	}
+	cfg->chans = chans;
+	pl_cfg_chan *c = &chans[cfg->n_chans];
+	memset(c, 0, sizeof(*c));
+	c->name = dup_str(dec, name);
+	if (c->name == NULL)
+		return -1;
+	if (pl__name_index_add(&dec->chans, c->name, (int)cfg->n_chans) != 0) {
+		free(c->name);
+		dec->oom = 1;
+		return -1;
+	}
+	c->pos = pos;
+	c->producer = c->consumer = -1;
+	return (int)cfg->n_chans++;
+}
+
+/* Names of nodes and channels: [A-Za-z0-9_-]+. */
+static int valid_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* A node or channel name.  On error *out is left NULL, so that nothing
+ * later mistakes a bad name for a real one. */
+static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what, char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
+		ERR(dec, NOT_STRING, pl_yaml_pos(n),
+		    "a %s must be a word of letters, digits, '_' and '-', got %s", what,
+		    pl_yaml_kind(n));
+		return 0;
+	}
+	if (scalar(n)[0] == '\0') {
+		ERR(dec, BAD_NAME, pl_yaml_pos(n), "the %s is empty", what);
+		return 0;
+	}
+	if (!valid_name(scalar(n))) {
+		ERR(dec, BAD_NAME, pl_yaml_pos(n),
+		    "%s '%s' may hold only letters, digits, '_' and '-'", what, scalar(n));
+		return 0;
+	}
+	free(*out);
+	*out = dup_str(dec, scalar(n));
+	return *out != NULL;
+}
+
+static void decode_defaults(struct decoder *dec, const yaml_node_t *n)
+{
+	if (!expect_mapping(dec, n, "'defaults'"))
+		return;
+	check_keys(dec, n, defaults_keys, COUNT(defaults_keys), "'defaults'");
+	yaml_node_t *v = lookup(dec, n, "buffer");
+	if (v != NULL && get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer))
+		dec->cfg->default_buffer_pos = pl_yaml_pos(v);
+}
+
+static void decode_channels(struct decoder *dec, const yaml_node_t *n)
+{
+	if (pl_yaml_is_null(n))
+		return;
+	if (!expect_mapping(dec, n, "'channels'"))
+		return;
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > PL_MAX_NODES) {
+		ERR(dec, TOO_MANY, pl_yaml_pos(n), "'channels' has more than %d entries",
+		    PL_MAX_NODES);
+		return;
+	}
+	check_keys(dec, n, NULL, 0, "'channels'");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
+		if (k->type != YAML_SCALAR_NODE)
+			continue;
+		if (!valid_name(scalar(k))) {
+			ERR(dec, BAD_NAME, pl_yaml_pos(k),
+			    "channel name '%s' may hold only letters, digits, '_' and '-'",
+			    scalar(k));
+			continue;
+		}
+		if (pl__name_index_find(&dec->chans, scalar(k)) >= 0)
+			continue; /* reported by check_keys as given twice */
+		int ci = add_chan(dec, scalar(k), pl_yaml_pos(k));
+		if (ci < 0)
+			return;
+		pl_cfg_chan *c = &dec->cfg->chans[ci];
+		c->declared = 1;
+		c->decl_pos = pl_yaml_pos(k);
+		if (pl_yaml_is_null(v))
+			continue;
+		char where[160];
+		snprintf(where, sizeof(where), "channel '%s'", scalar(k));
+		if (!expect_mapping(dec, v, where))
+			continue;
+		check_keys(dec, v, channel_keys, COUNT(channel_keys), where);
+		yaml_node_t *b = lookup(dec, v, "buffer");
+		if (b != NULL && get_int(dec, b, "buffer", 0, PL_MAX_BUFFER, &c->buffer)) {
+			c->has_buffer = 1;
+			c->buffer_pos = pl_yaml_pos(b);
+		}
+	}
+}
+
+static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
+{
+	node->has_params = 1;
+	node->params_pos = pl_yaml_pos(n);
+	if (pl_yaml_is_null(n))
+		return;
+	if (!expect_mapping(dec, n, "'params'"))
+		return;
+	check_keys(dec, n, NULL, 0, "'params'");
+	size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	node->params = calloc(count ? count : 1, sizeof(*node->params));
+	if (node->params == NULL) {
+		dec->oom = 1;
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
+		if (k->type != YAML_SCALAR_NODE)
+			continue;
+		if (v->type != YAML_SCALAR_NODE) {
+			ERR(dec, PARAM_NOT_SCALAR, pl_yaml_pos(v),
+			    "parameter '%s' must be a single value, got %s", scalar(k),
+			    pl_yaml_kind(v));
+			continue;
+		}
+		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (scalar(v)[0] == '\0' || strcmp(scalar(v), "~") == 0)) {
+			ERR(dec, PARAM_EMPTY, pl_yaml_pos(v),
+			    "parameter '%s' has no value; give one, or remove it to use the "
+			    "default",
+			    scalar(k));
+			continue;
+		}
+		pl_cfg_param *cp = &node->params[node->n_params++];
+		cp->key = dup_str(dec, scalar(k));
+		cp->value = dup_str(dec, scalar(v));
+		cp->quoted = v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		cp->key_pos = pl_yaml_pos(k);
+		cp->value_pos = pl_yaml_pos(v);
+	}
+}
+
+static int add_input(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *v)
+{
+	char *name = NULL;
+	if (!get_name(dec, v, "channel name", &name)) {
+		free(name);
+		return 0;
+	}
+	node->inputs[node->n_inputs++] =
+		(pl_cfg_ref){ .name = name, .pos = pl_yaml_pos(v), .chan = -1 };
+	return 1;
+}
+
+static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *in,
+			  const yaml_node_t *ins)
+{
+	if (in != NULL && ins != NULL) {
+		ERR(dec, INPUT_AND_INPUTS, pl_yaml_pos(ins),
+		    "node '%s' has both 'input' and 'inputs'; use 'input' for one channel, "
+		    "'inputs' for a fan-in's list",
+		    node->name ? node->name : "?");
+		return;
+	}
+	if (in != NULL) {
+		node->inputs_pos = pl_yaml_pos(in);
+		if (in->type == YAML_SEQUENCE_NODE) {
+			ERR(dec, ONE_CHANNEL, pl_yaml_pos(in),
+			    "'input' names one channel; to merge several channels use a fan-in "
+			    "node with 'inputs'");
+			return;
+		}
+		node->inputs = calloc(1, sizeof(*node->inputs));
+		if (node->inputs == NULL) {
+			dec->oom = 1;
+			return;
+		}
+		add_input(dec, node, in);
+		return;
+	}
+	if (ins == NULL)
+		return;
+	node->inputs_is_list = 1;
+	node->inputs_pos = pl_yaml_pos(ins);
+	if (ins->type != YAML_SEQUENCE_NODE) {
+		ERR(dec, EXPECTED_LIST, pl_yaml_pos(ins),
+		    "'inputs' must be a list of channel names, like [a, b], got %s",
+		    pl_yaml_kind(ins));
+		return;
+	}
+	size_t count = (size_t)(ins->data.sequence.items.top - ins->data.sequence.items.start);
+	node->inputs = calloc(count ? count : 1, sizeof(*node->inputs));
+	if (node->inputs == NULL) {
+		dec->oom = 1;
+		return;
+	}
+	for (yaml_node_item_t *it = ins->data.sequence.items.start;
+	     it < ins->data.sequence.items.top; it++)
+		add_input(dec, node, node_at(dec, *it));
+}
+
+static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
+{
+	node->pos = pl_yaml_pos(n);
+	node->workers = 1;
+	node->output.chan = -1;
+	if (!expect_mapping(dec, n, "each entry of 'nodes'")) {
+		node->broken = 1;
+		return;
+	}
+	/* Errors in what shapes the graph (names, type, stage, channels) make
+	 * the node broken; errors in its workers or params do not. */
+	size_t before = dec->d->errors;
+	int structural = check_keys(dec, n, node_keys, COUNT(node_keys), "a node");
+	size_t mark = dec->d->errors;
+	yaml_node_t *v;
+	if ((v = lookup(dec, n, "name")) != NULL) {
+		node->name_pos = pl_yaml_pos(v);
+		get_name(dec, v, "node name", &node->name);
+	} else {
+		ERR(dec, MISSING_KEY, node->pos, "a node needs a 'name'");
+	}
+	if ((v = lookup(dec, n, "type")) != NULL) {
+		node->type_pos = pl_yaml_pos(v);
+		char *t = NULL;
+		if (get_string(dec, v, "type", &t)) {
+			for (size_t i = 0; i < COUNT(type_names); i++)
+				if (strcmp(t, type_names[i]) == 0)
+					node->type = (int)i + 1;
+			if (node->type == 0) {
+				const char *hint = pl_suggest(t, type_names, COUNT(type_names));
+				ERR(dec, UNKNOWN_TYPE, node->type_pos,
+				    "unknown node type '%s'%s%s%s; the types are generator, "
+				    "fan-out, fan-in and sink",
+				    t, hint ? " (did you mean '" : "", hint ? hint : "",
+				    hint ? "'?)" : "");
+			}
+		}
+		free(t);
+	} else {
+		ERR(dec, MISSING_KEY, node->pos,
+		    "node '%s' needs a 'type': generator, fan-out, fan-in or sink",
+		    node->name ? node->name : "?");
+	}
+	if ((v = lookup(dec, n, "stage")) != NULL) {
+		node->stage_pos = pl_yaml_pos(v);
+		get_string(dec, v, "stage", &node->stage);
+	}
+	structural += dec->d->errors > mark;
+	if ((v = lookup(dec, n, "workers")) != NULL) {
+		node->workers_pos = pl_yaml_pos(v);
+		node->has_workers = 1;
+		if (v->type == YAML_SCALAR_NODE &&
+		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar(v)[0] == '-' &&
+		    scalar(v)[1] >= '0' && scalar(v)[1] <= '9') {
+			ERR(dec, OUT_OF_RANGE, node->workers_pos,
+			    "'workers' is %s; a node needs at least 1 worker", scalar(v));
+		} else if (!get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {
+			node->workers = 1;
+		}
+	}
+	if ((v = lookup(dec, n, "params")) != NULL)
+		decode_params(dec, node, v);
+	mark = dec->d->errors;
+	decode_inputs(dec, node, lookup(dec, n, "input"), lookup(dec, n, "inputs"));
+	if ((v = lookup(dec, n, "output")) != NULL) {
+		if (v->type == YAML_SEQUENCE_NODE) {
+			ERR(dec, ONE_CHANNEL, pl_yaml_pos(v),
+			    "'output' names one channel; a node writes exactly one (use a fan-out "
+			    "downstream to spread work)");
+		} else if (get_name(dec, v, "channel name", &node->output.name)) {
+			node->output.pos = pl_yaml_pos(v);
+		}
+	}
+	structural += dec->d->errors > mark;
+	node->broken = structural > 0 || graph_value_muted(dec, n);
+	node->decode_errors = dec->d->errors - before;
+}
+
+static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
+{
+	if (n->type != YAML_SEQUENCE_NODE) {
+		ERR(dec, EXPECTED_LIST, pl_yaml_pos(n),
+		    "'nodes' must be a list of nodes (each entry starting with '- name:'), got %s",
+		    pl_yaml_kind(n));
+		return;
+	}
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count == 0) {
+		ERR(dec, NO_NODES, pl_yaml_pos(n),
+		    "'nodes' is empty; a pipeline needs at least a generator and a sink");
+		return;
+	}
+	if (count > PL_MAX_NODES) {
+		ERR(dec, TOO_MANY, pl_yaml_pos(n),
+		    "'nodes' has %zu entries; at most %d are allowed", count, PL_MAX_NODES);
+		return;
+	}
+	dec->cfg->nodes = calloc(count, sizeof(*dec->cfg->nodes));
+	if (dec->cfg->nodes == NULL) {
+		dec->oom = 1;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		pl_cfg_node *node = &dec->cfg->nodes[dec->cfg->n_nodes++];
+		decode_node(dec, node, node_at(dec, *it));
+		if (dec->oom)
+			return;
+	}
+}
+
+/* Gives every output a channel and resolves every input to one. */
+static void link_channels(struct decoder *dec)
+{
+	pl_config *cfg = dec->cfg;
+	for (size_t i = 0; i < cfg->n_nodes && !dec->oom; i++) {
+		pl_cfg_ref *out = &cfg->nodes[i].output;
+		if (out->name != NULL)
+			out->chan = add_chan(dec, out->name, out->pos);
+	}
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		for (size_t j = 0; j < cfg->nodes[i].n_inputs; j++) {
+			pl_cfg_ref *in = &cfg->nodes[i].inputs[j];
+			in->chan = pl__name_index_find(&dec->chans, in->name);
+		}
+	for (size_t i = 0; i < cfg->n_chans; i++)
+		if (!cfg->chans[i].has_buffer)
+			cfg->chans[i].buffer = cfg->default_buffer;
+}
+
+/* The limits on the whole config: every worker is a thread and every
+ * buffer slot is allocated when the pipeline starts. */
+static void check_totals(struct decoder *dec)
+{
+	pl_config *cfg = dec->cfg;
+	int64_t workers = 0, slots = 0;
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		workers += cfg->nodes[i].workers;
+		if (workers > PL_MAX_TOTAL_WORKERS) {
+			ERR(dec, TOO_MANY,
+			    cfg->nodes[i].has_workers ? cfg->nodes[i].workers_pos
+						      : cfg->nodes[i].pos,
+			    "the nodes up to '%s' ask for %lld workers in all; at most %d threads "
+			    "may run at once",
+			    cfg->nodes[i].name ? cfg->nodes[i].name : "?", (long long)workers,
+			    PL_MAX_TOTAL_WORKERS);
+			break;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_chans; i++) {
+		slots += cfg->chans[i].buffer;
+		if (slots > PL_MAX_TOTAL_BUFFER) {
+			pl_cfg_chan *c = &cfg->chans[i];
+			pl_pos pos = c->has_buffer                       ? c->buffer_pos
+				     : cfg->default_buffer_pos.line != 0 ? cfg->default_buffer_pos
+									 : c->pos;
+			ERR(dec, TOO_MANY, pos,
+			    "the channels up to '%s' buffer %lld messages in all; at most %d may "
+			    "be "
+			    "buffered at once",
+			    c->name, (long long)slots, PL_MAX_TOTAL_BUFFER);
+			break;
+		}
+	}
+}
+
+static void decode_root(struct decoder *dec, const yaml_node_t *root)
+{
+	if (!expect_mapping(dec, root, "the top level of a config"))
+		return;
+	check_keys(dec, root, top_keys, COUNT(top_keys), "the top level");
+	yaml_node_t *v;
+	if ((v = lookup(dec, root, "version")) != NULL) {
+		if (get_int(dec, v, "version", INT64_MIN, INT64_MAX, &dec->cfg->version) &&
+		    dec->cfg->version != 1)
+			ERR(dec, BAD_VERSION, pl_yaml_pos(v),
+			    "unknown config version %lld; this pipeline reads version 1",
+			    (long long)dec->cfg->version);
+	} else {
+		ERR(dec, MISSING_KEY, pl_yaml_pos(root),
+		    "the config needs 'version: 1' at the top level");
+	}
+	if ((v = lookup(dec, root, "name")) != NULL)
+		get_string(dec, v, "name", &dec->cfg->name);
+	if ((v = lookup(dec, root, "description")) != NULL)
+		get_string(dec, v, "description", &dec->cfg->description);
+	if ((v = lookup(dec, root, "defaults")) != NULL)
+		decode_defaults(dec, v);
+	if ((v = lookup(dec, root, "channels")) != NULL)
+		decode_channels(dec, v);
+	if ((v = lookup(dec, root, "nodes")) != NULL)
+		decode_nodes(dec, v);
+	else
+		ERR(dec, MISSING_KEY, pl_yaml_pos(root), "the config needs a 'nodes' list");
+	if (!dec->oom)
+		link_channels(dec);
+	if (!dec->oom)
+		check_totals(dec);
+}
+
+int pl__config_decode_doc(yaml_document_t *doc, pl_config *cfg, pl_diags *d)
+{
+	struct decoder dec = { .doc = doc, .cfg = cfg, .d = d };
+	decode_root(&dec, yaml_document_get_root_node(doc));
+	pl__name_index_free(&dec.chans);
+	return dec.oom ? PL_ENOMEM : 0;
+}

@@ -1,0 +1,99 @@
+/* cli_harness.c - running the `pipeline` binary from a test and capturing what it printed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_harness.h"
+
+static void read_all(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	remove(path);
+}
+
+static void run_with(struct result *r, const char *input, int close_stdout, const char *const *env,
+		     const char *const *args)
+{
+	char out[] = "/tmp/pl-cli-out-XXXXXX", err[] = "/tmp/pl-cli-err-XXXXXX",
+	     in[] = "/tmp/pl-cli-in-XXXXXX";
+	int fo = mkstemp(out), fe = mkstemp(err), fi = mkstemp(in);
+	assert_true(fo >= 0 && fe >= 0 && fi >= 0);
+	if (input != NULL)
+		assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
+	lseek(fi, 0, SEEK_SET);
+	int pipefd[2] = { -1, -1 };
+	if (close_stdout)
+		assert_int_equal(pipe(pipefd), 0);
+	const char *argv[32] = { PL_BINARY };
+	size_t n = 1;
+	while (args[n - 1] != NULL && n < 31) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (chdir(PL_SOURCE_DIR) != 0)
+			_exit(126);
+		dup2(fi, 0);
+		if (close_stdout) {
+			close(pipefd[0]);
+			dup2(pipefd[1], 1);
+		} else {
+			dup2(fo, 1);
+		}
+		dup2(fe, 2);
+		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+			putenv((char *)env[i]);
+		execv(PL_BINARY, (char *const *)argv);
+		_exit(127);
+	}
+	if (close_stdout) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+	}
+	int status = 0;
+	for (int waited = 0;; waited++) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			break;
+		if (waited > 60 * 100) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			fail_msg("'%s %s' hung for 60 s", argv[1], argv[2] ? argv[2] : "");
+		}
+		usleep(10000);
+	}
+	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	close(fo);
+	close(fe);
+	close(fi);
+	remove(in);
+	read_all(out, r->out, sizeof(r->out));
+	read_all(err, r->err, sizeof(r->err));
+}
+
+void run(struct result *r, const char *input, int close_stdout, const char *const *args)
+{
+	run_with(r, input, close_stdout, NULL, args);
+}
+
+void run_env(struct result *r, const char *const *env, const char *const *args)
+{
+	run_with(r, NULL, 0, env, args);
+}

@@ -1,0 +1,27 @@
+/* cli_harness.h - running the `pipeline` binary from a test and capturing what it printed. */
+#ifndef PL_TESTS_CLI_HARNESS_H
+#define PL_TESTS_CLI_HARNESS_H
+
+#include <stddef.h>
+
+/* What one run of the binary produced. */
+struct result {
+	int code; /* exit code; 128+N when killed by signal N */
+	char out[65536];
+	char err[65536];
+};
+
+/*
+ * Runs PL_BINARY with `args` (NULL-terminated) in the source directory, with
+ * `input` on stdin (NULL: /dev/null).  With `close_stdout`, stdout is a pipe
+ * whose reading end is already closed (writes fail with EPIPE).  A run that
+ * takes over 60 s is killed and fails the test.
+ */
+void run(struct result *r, const char *input, int close_stdout, const char *const *args);
+
+#define RUN(r, ...) run((r), NULL, 0, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Like RUN, with extra environment variables "NAME=VALUE" (NULL-terminated). */
+void run_env(struct result *r, const char *const *env, const char *const *args);
+
+#endif /* PL_TESTS_CLI_HARNESS_H */
