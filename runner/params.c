@@ -75,8 +75,8 @@ static int parse_value(const pl_param_spec *spec, const char *text, int quoted, 
 	int rc;
 	char *end;
 	if (quoted && spec->type != PL_PARAM_STRING) {
-		errf(err, errlen, "expected %s, got the quoted string \"%s\"",
-		     pl_param_type_name(spec->type), text);
+		errf(err, errlen, "expected %s %s, got the quoted string \"%s\"; remove the quotes",
+		     spec->type == PL_PARAM_INT ? "an" : "a", pl_param_type_name(spec->type), text);
 		return PL_EINVAL;
 	}
 	switch (spec->type) {

@@ -94,8 +94,9 @@ static void syntax_error(const char *file, const char *text, size_t len, const y
 		hint = "; inside [ ] or { } a value using ${VAR} must be quoted, e.g. "
 		       "{ count: \"${COUNT}\" } (it keeps the type of what it expands to)";
 	if (p->context != NULL)
-		pl_diag_add(d, PL_D_SYNTAX, file, pos, "YAML syntax error: %s %s (line %u)%s",
-			    p->context, problem, (unsigned)p->context_mark.line + 1, hint);
+		pl_diag_add(d, PL_D_SYNTAX, file, pos,
+			    "YAML syntax error: %s (%s that started on line %u)%s", problem,
+			    p->context, (unsigned)p->context_mark.line + 1, hint);
 	else
 		pl_diag_add(d, PL_D_SYNTAX, file, pos, "YAML syntax error: %s%s", problem, hint);
 }

@@ -234,7 +234,7 @@ static const struct bad_case bad_cases[] = {
 	{ "quoted integer param",
 	  V "  - {name: g, type: generator, stage: seq, params: {count: \"3\"}, output: c}\n" SINK(
 		  "s", "c"),
-	  3, "\"3\"", "expected integer, got the quoted string \"3\"" },
+	  3, "\"3\"", "expected an integer, got the quoted string \"3\"; remove the quotes" },
 	{ "bool param",
 	  V GEN("g", "c") "  - {name: w, type: fan-out, stage: grep, params: {pattern: x, invert: "
 			  "maybe}, input: c, output: d}\n" SINK("s", "d"),

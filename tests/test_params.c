@@ -129,7 +129,7 @@ static const struct set_case set_cases[] = {
 	OK_INT("offset", "-0", 0),
 	OK_INT("limit", "9223372036854775807", INT64_MAX),
 	OK_INT("limit", "-9223372036854775808", INT64_MIN),
-	BAD("count", "42", 1, PL_EINVAL, "expected integer, got the quoted string \"42\""),
+	BAD("count", "42", 1, PL_EINVAL, "expected an integer, got the quoted string \"42\"; remove the quotes"),
 	BAD("count", "4x", 0, PL_EINVAL, "expected an integer, got '4x'"),
 	BAD("count", "", 0, PL_EINVAL, "expected an integer, got ''"),
 	BAD("count", " 4", 0, PL_EINVAL, "expected an integer, got ' 4'"),
@@ -154,7 +154,7 @@ static const struct set_case set_cases[] = {
 	BAD("verbose", "yes", 0, PL_EINVAL, "expected true or false, got 'yes'"),
 	BAD("verbose", "1", 0, PL_EINVAL, "expected true or false, got '1'"),
 	BAD("verbose", "", 0, PL_EINVAL, "expected true or false, got ''"),
-	BAD("verbose", "true", 1, PL_EINVAL, "expected boolean, got the quoted string \"true\""),
+	BAD("verbose", "true", 1, PL_EINVAL, "expected a boolean, got the quoted string \"true\"; remove the quotes"),
 	/* strings: quoted or not, always text */
 	OK_STR("label", "hello", 0, "hello"),
 	OK_STR("label", "42", 1, "42"),
@@ -172,7 +172,7 @@ static const struct set_case set_cases[] = {
 	BAD("ratio", "inf", 0, PL_EINVAL, "expected a number, got 'inf'"),
 	BAD("ratio", "nan", 0, PL_EINVAL, "expected a number, got 'nan'"),
 	BAD("ratio", "1e999", 0, PL_EINVAL, "expected a number, got '1e999'"),
-	BAD("ratio", "1.5", 1, PL_EINVAL, "expected number, got the quoted string \"1.5\""),
+	BAD("ratio", "1.5", 1, PL_EINVAL, "expected a number, got the quoted string \"1.5\"; remove the quotes"),
 	/* names */
 	BAD("nope", "1", 0, PL_ENOENT, "stage 'fixture' has no parameter 'nope'"),
 	BAD("Count", "1", 0, PL_ENOENT, "stage 'fixture' has no parameter 'Count'"),
