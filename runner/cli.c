@@ -1,6 +1,7 @@
 /* cli.c - the `pipeline` command line: dispatch, help, version, and what the commands share. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,9 @@ int pl_cli_main(int argc, char **argv)
 		       PL_ABI_MAJOR, PL_ABI_MINOR);
 		return PL_EXIT_OK;
 	}
+	/* A closed standard output is a write error each command reports (exit
+	 * 1), not a silent death by signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(cmd, "run") == 0)
 		return pl_cli_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "validate") == 0)

@@ -1,6 +1,5 @@
 /* cli_run.c - `pipeline run`: check a config, start its pipeline, report how it went. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -89,8 +88,6 @@ int pl_cli_run(int argc, char **argv)
 	}
 	const char *file = args.files[0];
 
-	/* A closed stdout is an error the stdout sink reports, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
 	/* A config read from standard input leaves none for a stage. */
 	if (strcmp(file, "-") == 0)
 		pl_stdin_claim("the config ('pipeline run -')");

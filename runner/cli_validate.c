@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli_int.h"
@@ -64,8 +65,8 @@ static void list_free(struct file_list *l)
 static int is_config_name(const char *name)
 {
 	size_t n = strlen(name);
-	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-	       (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+	return (n > 5 && strcasecmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcasecmp(name + n - 4, ".yml") == 0);
 }
 
 static int by_name(const void *a, const void *b)
@@ -74,16 +75,20 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Adds the configs under directory `dir`, in name order, recursing into
- * subdirectories (not hidden ones, not through symbolic links). */
+ * subdirectories (not hidden ones, not through symbolic links).  Only
+ * regular files (or links to them) count: a FIFO named x.yaml would block.
+ * A directory that cannot be read is listed itself, so that checking it
+ * reports why (PL001) and the other files are still checked. */
 static int add_dir(struct file_list *l, const char *dir, int depth)
 {
-	if (depth > 64)
-		return 0;
-	DIR *dp = opendir(dir);
-	if (dp == NULL) {
-		fprintf(stderr, "pipeline: cannot read directory '%s': %s\n", dir, strerror(errno));
-		return PL_EIO;
+	if (depth > 64) {
+		fprintf(stderr,
+			"pipeline: validate: directories nested more than 64 deep at '%s'\n", dir);
+		return PL_ERANGE;
 	}
+	DIR *dp = opendir(dir);
+	if (dp == NULL)
+		return list_add(l, dir);
 	struct file_list names = { 0 };
 	int rc = 0;
 	struct dirent *ent;
@@ -103,9 +108,13 @@ static int add_dir(struct file_list *l, const char *dir, int depth)
 		snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
 			 names.v[i]);
 		struct stat st;
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		if (lstat(path, &st) != 0)
+			rc = list_add(l, path); /* gone or unreadable: say so */
+		else if (S_ISDIR(st.st_mode))
 			rc = add_dir(l, path, depth + 1);
-		else if (is_config_name(names.v[i]))
+		else if (is_config_name(names.v[i]) &&
+			 (S_ISREG(st.st_mode) ||
+			  (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))))
 			rc = list_add(l, path);
 		free(path);
 	}

@@ -103,11 +103,14 @@ int pl_config_decode(const char *file, const char *text, size_t len, const pl_lo
 		pl_config_free(cfg);
 		return rc;
 	}
-	pl_env_fn env = opt && opt->lookup_env ? opt->lookup_env : lookup_getenv;
-	rc = pl_doc_interpolate(&doc, file, text, len, env, opt ? opt->env_ctx : NULL, d,
-				&cfg->muted, &cfg->n_muted);
-	if (rc != PL_ENOMEM && cfg->n_sets > 0) {
-		int r = pl_doc_apply_sets(&doc, (const char *const *)cfg->sets, cfg->n_sets, d);
+	/* Overrides first, so that a value they replace is not expanded (an
+	 * unset variable there is no error); they name nodes as written. */
+	if (cfg->n_sets > 0)
+		rc = pl_doc_apply_sets(&doc, file, (const char *const *)cfg->sets, cfg->n_sets, d);
+	if (rc != PL_ENOMEM) {
+		pl_env_fn env = opt && opt->lookup_env ? opt->lookup_env : lookup_getenv;
+		int r = pl_doc_interpolate(&doc, file, text, len, env, opt ? opt->env_ctx : NULL, d,
+					   &cfg->muted, &cfg->n_muted);
 		if (r != 0)
 			rc = r;
 	}

@@ -185,6 +185,23 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 	return bad;
 }
 
+/* Is an unknown key of `map` taken for a misspelling of `key` (reported,
+ * with "did you mean"), so that `key` missing need not be reported too? */
+static int misspelt(struct decoder *dec, const yaml_node_t *map, const char *key,
+		    const char *const *known, size_t n_known)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = node_at(dec, p->key);
+		if (k->type != YAML_SCALAR_NODE || strcmp(scalar(k), key) == 0)
+			continue;
+		const char *hint = pl_suggest(scalar(k), known, n_known);
+		if (hint != NULL && strcmp(hint, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The value of `key` in a mapping whose keys were checked, or NULL. */
 static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key)
 {
@@ -437,7 +454,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 	if ((v = lookup(dec, n, "name")) != NULL) {
 		node->name_pos = pl_yaml_pos(v);
 		get_name(dec, v, "node name", &node->name);
-	} else {
+	} else if (!misspelt(dec, n, "name", node_keys, COUNT(node_keys))) {
 		ERR(dec, MISSING_KEY, node->pos, "a node needs a 'name'");
 	}
 	if ((v = lookup(dec, n, "type")) != NULL) {
@@ -457,7 +474,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 			}
 		}
 		free(t);
-	} else {
+	} else if (!misspelt(dec, n, "type", node_keys, COUNT(node_keys))) {
 		ERR(dec, MISSING_KEY, node->pos,
 		    "node '%s' needs a 'type': generator, fan-out, fan-in or sink",
 		    node->name ? node->name : "?");
@@ -597,7 +614,7 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 			ERR(dec, BAD_VERSION, pl_yaml_pos(v),
 			    "unknown config version %lld; this pipeline reads version 1",
 			    (long long)dec->cfg->version);
-	} else {
+	} else if (!misspelt(dec, root, "version", top_keys, COUNT(top_keys))) {
 		ERR(dec, MISSING_KEY, pl_yaml_pos(root),
 		    "the config needs 'version: 1' at the top level");
 	}
@@ -611,7 +628,7 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 		decode_channels(dec, v);
 	if ((v = lookup(dec, root, "nodes")) != NULL)
 		decode_nodes(dec, v);
-	else
+	else if (!misspelt(dec, root, "nodes", top_keys, COUNT(top_keys)))
 		ERR(dec, MISSING_KEY, pl_yaml_pos(root), "the config needs a 'nodes' list");
 	if (!dec->oom)
 		link_channels(dec);

@@ -140,20 +140,38 @@ void pl_diags_sort(pl_diags *d)
 	}
 }
 
+/* Writes `s` with control characters escaped (\n, \t, \xNN), so that one
+ * diagnostic stays one line, as GCC-style readers expect. */
+static void put_escaped(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 void pl_diags_print(pl_diags *d, FILE *out)
 {
 	pl_diags_sort(d);
 	for (size_t i = 0; i < d->n; i++) {
 		const pl_diag *g = &d->items[i];
+		put_escaped(out, g->file);
 		if (g->pos.line > 0)
-			fprintf(out, "%s:%u:%u: %s: %s [PL%03d]\n", g->file, g->pos.line,
-				g->pos.col, pl_severity_name(g->severity), g->message, g->code);
-		else
-			fprintf(out, "%s: %s: %s [PL%03d]\n", g->file,
-				pl_severity_name(g->severity), g->message, g->code);
+			fprintf(out, ":%u:%u", g->pos.line, g->pos.col);
+		fprintf(out, ": %s: ", pl_severity_name(g->severity));
+		put_escaped(out, g->message);
+		fprintf(out, " [PL%03d]\n", g->code);
 	}
 	if (d->dropped > 0)
-		fprintf(out, "pipeline: %zu more diagnostics not shown\n", d->dropped);
+		fprintf(out, "%s: note: %zu more diagnostics not shown\n",
+			d->n > 0 ? d->items[0].file : "pipeline", d->dropped);
 }
 
 /* The length of the valid UTF-8 sequence at `s`, or 0. */

@@ -12,9 +12,8 @@
 static pl_pos reference_pos(const yaml_node_t *n, const char *text, size_t len, const char *ref,
 			    size_t ref_len)
 {
-	size_t from = n->start_mark.index, to = n->end_mark.index;
-	if (to > len)
-		to = len;
+	size_t from = pl_yaml_offset(text, len, n->start_mark);
+	size_t to = pl_yaml_offset(text, len, n->end_mark);
 	for (size_t i = from; ref_len > 0 && i + ref_len <= to; i++)
 		if (memcmp(text + i, ref, ref_len) == 0)
 			return pl_yaml_pos_at(text, len, i);
@@ -32,33 +31,90 @@ static int mute(pl_pos **muted, size_t *n, pl_pos pos)
 	return 1;
 }
 
+enum { VALUE = 1, KEY = 2 };
+
+/* Marks every node reachable from the root: KEY for a mapping's keys,
+ * VALUE for the rest; 0 for nodes nothing refers to any more (replaced by
+ * --set).  Returns the marks (count bytes; the caller frees) or NULL. */
+static unsigned char *reachable(yaml_document_t *doc, size_t count)
+{
+	unsigned char *seen = calloc(count ? count : 1, 1);
+	int *stack = malloc((count ? count : 1) * sizeof(*stack));
+	if (seen == NULL || stack == NULL) {
+		free(seen);
+		free(stack);
+		return NULL;
+	}
+	size_t top = 0;
+	if (count > 0) {
+		seen[0] = VALUE;
+		stack[top++] = 1;
+	}
+	while (top > 0) {
+		const yaml_node_t *n = yaml_document_get_node(doc, stack[--top]);
+		if (n->type == YAML_MAPPING_NODE) {
+			for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
+			     p < n->data.mapping.pairs.top; p++) {
+				if (seen[p->key - 1] == 0) {
+					seen[p->key - 1] = KEY;
+					stack[top++] = p->key;
+				}
+				if (seen[p->value - 1] == 0) {
+					seen[p->value - 1] = VALUE;
+					stack[top++] = p->value;
+				}
+			}
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			for (const yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++)
+				if (seen[*it - 1] == 0) {
+					seen[*it - 1] = VALUE;
+					stack[top++] = *it;
+				}
+		}
+	}
+	free(stack);
+	return seen;
+}
+
 int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text, size_t len,
 		       pl_env_fn env, void *ctx, pl_diags *d, pl_pos **muted, size_t *n_muted)
 {
 	size_t count = (size_t)(doc->nodes.top - doc->nodes.start);
-	unsigned char *is_key = calloc(count ? count : 1, 1);
-	if (is_key == NULL)
+	unsigned char *seen = reachable(doc, count);
+	if (seen == NULL)
 		return PL_ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		const yaml_node_t *n = &doc->nodes.start[i];
-		if (n->type != YAML_MAPPING_NODE)
-			continue;
-		for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
-		     p < n->data.mapping.pairs.top; p++)
-			if (p->key >= 1 && (size_t)p->key <= count)
-				is_key[p->key - 1] = 1;
-	}
 	int rc = 0;
+	size_t total = 0; /* bytes all expansions produced */
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *n = &doc->nodes.start[i];
-		if (n->type != YAML_SCALAR_NODE || is_key[i])
+		/* Values --set wrote, or replaced, are not the file's. */
+		if (n->type != YAML_SCALAR_NODE || seen[i] == 0 ||
+		    n->start_mark.line == PL_YAML_SET_LINE)
 			continue;
 		const char *value = (const char *)n->data.scalar.value;
+		/* Names, paths and patterns are C strings: a "\0" escape would
+		 * silently cut them short. */
+		if (memchr(value, '\0', n->data.scalar.length) != NULL) {
+			pl_diag_add(d, PL_D_NOT_STRING, file, pl_yaml_pos(n),
+				    "a %s may not hold a NUL character (\\0); remove it",
+				    seen[i] == KEY ? "key" : "value");
+			rc = PL_EINVAL;
+			if (!mute(muted, n_muted, pl_yaml_pos(n))) {
+				rc = PL_ENOMEM;
+				break;
+			}
+			continue;
+		}
+		if (seen[i] == KEY)
+			continue;
 		char *expanded;
 		size_t expanded_len;
 		pl_interp_error err;
-		int r = pl_interp(value, n->data.scalar.length, env, ctx, PL_INTERP_MAX_BYTES,
-				  &expanded, &expanded_len, &err);
+		size_t left = PL_INTERP_MAX_TOTAL - total;
+		size_t max = left < PL_INTERP_MAX_BYTES ? left : PL_INTERP_MAX_BYTES;
+		int r = pl_interp(value, n->data.scalar.length, env, ctx, max, &expanded,
+				  &expanded_len, &err);
 		if (r == PL_ENOMEM) {
 			rc = r;
 			break;
@@ -67,10 +123,18 @@ int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text,
 			pl_diag_add(d, err.unset ? PL_D_ENV_UNSET : PL_D_ENV_SYNTAX, file,
 				    reference_pos(n, text, len, value + err.offset, err.length),
 				    "%s", err.message);
+		else if (r == PL_ERANGE && max < PL_INTERP_MAX_BYTES)
+			pl_diag_add(d, PL_D_ENV_SYNTAX, file, pl_yaml_pos(n),
+				    "the values expand to more than %zu bytes in all",
+				    PL_INTERP_MAX_TOTAL);
 		else if (r == PL_ERANGE)
 			pl_diag_add(d, PL_D_ENV_SYNTAX, file, pl_yaml_pos(n),
 				    "the value expands to more than %zu bytes",
 				    PL_INTERP_MAX_BYTES);
+		if (r == PL_ERANGE && max < PL_INTERP_MAX_BYTES) {
+			rc = PL_EINVAL;
+			break;
+		}
 		if (r != 0) {
 			rc = PL_EINVAL;
 			if (!mute(muted, n_muted, pl_yaml_pos(n))) {
@@ -81,6 +145,7 @@ int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text,
 		}
 		if (expanded == NULL)
 			continue;
+		total += expanded_len;
 		/* libyaml frees scalar values with free(). */
 		free(n->data.scalar.value);
 		n->data.scalar.value = (yaml_char_t *)expanded;
@@ -91,7 +156,7 @@ int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text,
 		if (expanded_len > 0)
 			n->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
 	}
-	free(is_key);
+	free(seen);
 	return rc;
 }
 
@@ -213,6 +278,48 @@ static int set_key(yaml_document_t *doc, int map, const char *key, const char *v
 	return yaml_document_append_mapping_pair(doc, map, kid, v) ? 0 : PL_ENOMEM;
 }
 
+/* How many places of `doc` refer to node `id` (more than one: an alias). */
+static size_t references(yaml_document_t *doc, int id)
+{
+	size_t refs = 0;
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		if (n->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+			     p < n->data.mapping.pairs.top; p++)
+				refs += (p->key == id) + (p->value == id);
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++)
+				refs += *it == id;
+		}
+	}
+	return refs;
+}
+
+/* Gives pair `at` of mapping `map` its own copy of mapping `id`, shared
+ * through an anchor with other nodes, so that an override changes this
+ * node only.  The copy keeps the original's position and pairs.  Returns
+ * the copy's id, or -1 when out of memory. */
+static int unshare(yaml_document_t *doc, int map, int at, int id)
+{
+	int copy = yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	if (copy == 0)
+		return -1;
+	yaml_node_t *orig = yaml_document_get_node(doc, id);
+	yaml_node_t *c = yaml_document_get_node(doc, copy);
+	c->start_mark = orig->start_mark;
+	c->end_mark = orig->end_mark;
+	size_t n = (size_t)(orig->data.mapping.pairs.top - orig->data.mapping.pairs.start);
+	for (size_t i = 0; i < n; i++) {
+		/* Appending may move the pairs: index them afresh each time. */
+		yaml_node_pair_t p = yaml_document_get_node(doc, id)->data.mapping.pairs.start[i];
+		if (!yaml_document_append_mapping_pair(doc, copy, p.key, p.value))
+			return -1;
+	}
+	yaml_document_get_node(doc, map)->data.mapping.pairs.start[at].value = copy;
+	return copy;
+}
+
 /* The `params` mapping of node mapping `map`, made when missing or null;
  * 0 after reporting one that is something else; -1 when out of memory. */
 static int params_of(yaml_document_t *doc, int map, size_t k, const char *set, const char *node,
@@ -224,7 +331,7 @@ static int params_of(yaml_document_t *doc, int map, size_t k, const char *set, c
 		int id = m->data.mapping.pairs.start[at].value;
 		yaml_node_t *v = yaml_document_get_node(doc, id);
 		if (v->type == YAML_MAPPING_NODE)
-			return id;
+			return references(doc, id) > 1 ? unshare(doc, map, at, id) : id;
 		if (!pl_yaml_is_null(v)) {
 			pl_diag_add(d, PL_D_SET_NOT_SCALAR, "<command-line>", (pl_pos){ 0, 0 },
 				    "--set '%s': 'params' of node '%s' is %s, not a mapping", set,
@@ -250,7 +357,7 @@ static int params_of(yaml_document_t *doc, int map, size_t k, const char *set, c
 }
 
 /* Applies override `k` to every node it names. */
-static int apply_one(yaml_document_t *doc, const char *set, size_t k, pl_diags *d)
+static int apply_one(yaml_document_t *doc, const char *file, const char *set, size_t k, pl_diags *d)
 {
 	pl_set s;
 	char err[256];
@@ -310,7 +417,7 @@ static int apply_one(yaml_document_t *doc, const char *set, size_t k, pl_diags *
 	if (!found && rc == 0) {
 		const char *hint = pl_suggest(s.node, names, n_names);
 		pl_diag_add(d, PL_D_SET_NO_NODE, "<command-line>", (pl_pos){ 0, 0 },
-			    "--set '%s': the config has no node named '%s'%s%s%s", set, s.node,
+			    "--set '%s': %s has no node named '%s'%s%s%s", set, file, s.node,
 			    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
 		rc = PL_EINVAL;
 	}
@@ -319,11 +426,12 @@ static int apply_one(yaml_document_t *doc, const char *set, size_t k, pl_diags *
 	return rc;
 }
 
-int pl_doc_apply_sets(yaml_document_t *doc, const char *const *sets, size_t n, pl_diags *d)
+int pl_doc_apply_sets(yaml_document_t *doc, const char *file, const char *const *sets, size_t n,
+		      pl_diags *d)
 {
 	int rc = 0;
 	for (size_t k = 0; k < n; k++) {
-		int r = apply_one(doc, sets[k], k, d);
+		int r = apply_one(doc, file, sets[k], k, d);
 		if (r == PL_ENOMEM)
 			return r;
 		if (r != 0)

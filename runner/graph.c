@@ -256,6 +256,18 @@ static const char *node_name(const pl_config *cfg, int i)
  * PL_ENOMEM. */
 static int check_channels(pl_config *cfg, pl_diags *d)
 {
+	/* A broken node (see pl_graph_check()) may have lost the output or
+	 * the inputs it was meant to have: the rules about a missing writer
+	 * or reader, or an unused channel, wait for its fix; the rest hold. */
+	int lost_output = 0, lost_input = 0, any_broken = 0;
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		const pl_cfg_node *n = &cfg->nodes[i];
+		if (!n->broken && n->type != 0)
+			continue;
+		any_broken = 1;
+		lost_output |= n->type != PL_NODE_SINK;
+		lost_input |= n->type != PL_NODE_GENERATOR;
+	}
 	/* Channels a "did you mean" named: their missing consumer is that
 	 * typo, already reported. */
 	unsigned char *hinted = calloc(cfg->n_chans ? cfg->n_chans : 1, 1);
@@ -282,6 +294,8 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 		pl_cfg_node *n = &cfg->nodes[i];
 		for (size_t j = 0; j < n->n_inputs; j++) {
 			pl_cfg_ref *in = &n->inputs[j];
+			if (in->chan < 0 && lost_output)
+				continue;
 			if (in->chan < 0) {
 				const char *names[64];
 				size_t k = 0;
@@ -325,6 +339,10 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 	}
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		pl_cfg_chan *ch = &cfg->chans[i];
+		if (ch->producer < 0 && ch->consumer >= 0 && lost_output)
+			continue;
+		if (ch->producer < 0 && ch->consumer < 0 && any_broken)
+			continue;
 		if (ch->producer < 0 && ch->consumer >= 0)
 			ERR(cfg, d, NO_PRODUCER, ch->decl_pos,
 			    "channel '%s' has no producer: no node has 'output: %s', so it would "
@@ -335,7 +353,7 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 			    "channel '%s' is declared under 'channels' but no node writes or "
 			    "reads it; remove it",
 			    ch->name);
-		else if (ch->consumer < 0 && !hinted[i] &&
+		else if (ch->consumer < 0 && !hinted[i] && !lost_input &&
 			 cfg->nodes[ch->producer].type !=
 				 PL_NODE_SINK) /* (its output is an error) */
 			ERR(cfg, d, NO_CONSUMER, cfg->nodes[ch->producer].output.pos,
@@ -426,14 +444,13 @@ static void check_style(pl_config *cfg, pl_diags *d)
 int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
 {
 	size_t errors_before = d->errors;
-	/* A node decoding found broken (a bad name, type or channel) would
-	 * only add false alarms to the graph rules: they wait for the fix. */
-	int any_broken = 0;
+	/* A node decoding found broken (its name, type, stage or channels
+	 * unreadable) skips its shape checks; the channel rules skip only what
+	 * it may hide (check_channels()). */
 	if (check_names(cfg, d) == PL_ENOMEM)
 		return PL_ENOMEM;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
-		any_broken |= n->broken || n->type == 0;
 		if (n->type == 0)
 			continue;
 		if (!n->broken)
@@ -441,12 +458,8 @@ int pl_graph_check(pl_config *cfg, const pl_registry *reg, pl_diags *d)
 		if (check_stage(cfg, n, reg, d) == PL_ENOMEM)
 			return PL_ENOMEM;
 	}
-	if (!any_broken) {
-		if (check_channels(cfg, d) == PL_ENOMEM)
-			return PL_ENOMEM;
-		if (check_cycles(cfg, d) == PL_ENOMEM)
-			return PL_ENOMEM;
-		check_style(cfg, d);
-	}
+	if (check_channels(cfg, d) == PL_ENOMEM || check_cycles(cfg, d) == PL_ENOMEM)
+		return PL_ENOMEM;
+	check_style(cfg, d);
 	return d->errors > errors_before || cfg->form_errors > 0 ? PL_EINVAL : 0;
 }

@@ -115,6 +115,14 @@ int pl_interp(const char *in, size_t len, pl_env_fn env, void *ctx, size_t max, 
 		if (p + name_len < end) {
 			def = name + name_len + 2;
 			def_len = end - (p + name_len + 2);
+			for (size_t k = 0; k + 1 < def_len; k++)
+				if (def[k] == '$' && def[k + 1] == '{') {
+					snprintf(err->message, sizeof(err->message),
+						 "a default cannot hold another reference ('${' "
+						 "inside ${%.*s:-...}); nesting is not supported",
+						 (int)(name_len > 60 ? 60 : name_len), name);
+					return fail(&b, err, start, end - start + 1, 0);
+				}
 		}
 		char key[256];
 		if (name_len >= sizeof(key)) {

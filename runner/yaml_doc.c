@@ -38,11 +38,29 @@ const char *pl_yaml_kind(const yaml_node_t *n)
 	}
 }
 
-/* The 1-based line and column of byte `offset` of `text`. */
+/* The length of a UTF-8 byte order mark at the start of `text`, or 0: the
+ * reader skips it, so it is no column. */
+static size_t bom(const char *text, size_t len)
+{
+	return len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+size_t pl_yaml_offset(const char *text, size_t len, yaml_mark_t mark)
+{
+	size_t i = bom(text, len);
+	for (size_t line = 0; line < mark.line && i < len; i++)
+		if (text[i] == '\n')
+			line++;
+	for (size_t col = 0; col < mark.column && i < len && text[i] != '\n'; col++)
+		for (i++; i < len && ((unsigned char)text[i] & 0xC0) == 0x80; i++)
+			;
+	return i;
+}
+
 pl_pos pl_yaml_pos_at(const char *text, size_t len, size_t offset)
 {
 	pl_pos pos = { 1, 1 };
-	for (size_t i = 0; i < offset && i < len; i++) {
+	for (size_t i = bom(text, len); i < offset && i < len; i++) {
 		if (text[i] == '\n') {
 			pos.line++;
 			pos.col = 1;
@@ -83,7 +101,7 @@ static void syntax_error(const char *file, const char *text, size_t len, const y
 	}
 	pl_pos pos = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
 	const char *hint = "; check indentation and quoting";
-	size_t at = p->problem_mark.index < len ? p->problem_mark.index : len;
+	size_t at = pl_yaml_offset(text, len, p->problem_mark);
 	size_t bol = at;
 	while (bol > 0 && text[bol - 1] != '\n')
 		bol--;

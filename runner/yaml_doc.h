@@ -35,6 +35,10 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d);
  * line 0 and column k for the k-th override (1-based). */
 pl_pos pl_yaml_pos(const yaml_node_t *n);
 
+/* The byte offset in `text` of a libyaml mark (whose index counts
+ * characters, not bytes, and skips a byte order mark). */
+size_t pl_yaml_offset(const char *text, size_t len, yaml_mark_t mark);
+
 /* The 1-based line and column (in characters) of byte `offset` of `text`. */
 pl_pos pl_yaml_pos_at(const char *text, size_t len, size_t offset);
 

@@ -446,7 +446,7 @@ static void test_diag_cap(void **state)
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 	pl_diags_print(&d, f);
 	fclose(f);
-	assert_non_null(strstr(buf, "pipeline: 5 more diagnostics not shown\n"));
+	assert_non_null(strstr(buf, "x.yaml: note: 5 more diagnostics not shown\n"));
 	pl_diags_clear(&d);
 }
 

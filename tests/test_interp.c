@@ -90,6 +90,8 @@ static void test_bad_references(void **state)
 		{ "${A B}", 0, 6, 0, "not a variable reference" },
 		{ "${A:default}", 0, 12, 0, "not a variable reference" },
 		{ "${A-x}", 0, 6, 0, "not a variable reference" },
+		{ "/x/${A:-${B}}", 3, 9, 0, "a default cannot hold another reference" },
+		{ "${A:-$${B}}", 0, 10, 0, "a default cannot hold another reference" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out = NULL;
@@ -302,7 +304,7 @@ static void test_set_errors(void **state)
 	 * the checks of what they set, node by node. */
 	assert_int_equal(d.errors, 6);
 	expect(&d, 0, PL_D_SET_NO_NODE, "<command-line>", 0, 0,
-	       "--set 'gg.workers=2': the config has no node named 'gg'; did you mean 'g'?");
+	       "--set 'gg.workers=2': t.yaml has no node named 'gg'; did you mean 'g'?");
 	expect(&d, 1, PL_D_SET_NOT_SCALAR, "<command-line>", 0, 0,
 	       "--set 'g.params=oops': 'params' of node 'g' is a mapping");
 	expect(&d, 2, PL_D_NOT_INTEGER, "<command-line>", 0, 0,
@@ -328,6 +330,74 @@ static void test_set_errors(void **state)
 	pl_diags_clear(&d);
 }
 
+/* A mapping shared through an anchor is copied before an override
+ * changes it: only the node named is changed. */
+static void test_set_shared_anchor(void **state)
+{
+	(void)state;
+	pl_config *cfg;
+	pl_diags d;
+	static const char text[] = V
+		"  - { name: a, type: generator, stage: seq, params: &p { count: 2 }, output: x }\n"
+		"  - { name: b, type: generator, stage: seq, params: *p, output: y }\n"
+		"  - { name: m, type: fan-in, inputs: [x, y], output: z }\n"
+		"  - { name: s, type: sink, stage: null, input: z }\n";
+	static const char *const sets[] = { "a.params.count=5", "b.params.start=9" };
+	assert_int_equal(load(text, sets, 2, &cfg, &d), 0);
+	int64_t v;
+	assert_int_equal(pl_params_int(cfg->nodes[0].param_values, "count", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(pl_params_int(cfg->nodes[0].param_values, "start", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(pl_params_int(cfg->nodes[1].param_values, "count", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(pl_params_int(cfg->nodes[1].param_values, "start", &v), 0);
+	assert_int_equal(v, 9);
+	pl_config_free(cfg);
+	pl_diags_clear(&d);
+}
+
+/* A value --set replaces is not expanded: its unset variable is no error;
+ * the override's own text is not expanded either. */
+static void test_set_before_interpolation(void **state)
+{
+	(void)state;
+	pl_config *cfg;
+	pl_diags d;
+	static const char text[] =
+		V "  - name: g\n"
+		  "    type: generator\n"
+		  "    stage: seq\n"
+		  "    params: {count: \"${COUNT}\"}\n"
+		  "    output: c\n"
+		  "  - {name: w, type: fan-out, stage: grep, params: {pattern: x}, "
+		  "input: c, output: d}\n" SINK;
+	static const char *const sets[] = { "g.params.count=2", "w.params.pattern=${A}" };
+	assert_int_equal(load(text, sets, 2, &cfg, &d), 0);
+	assert_int_equal(d.errors, 0);
+	const char *pattern;
+	assert_int_equal(pl_params_string(cfg->nodes[1].param_values, "pattern", &pattern), 0);
+	assert_string_equal(pattern, "${A}");
+	pl_config_free(cfg);
+	pl_diags_clear(&d);
+}
+
+/* A "\0" escape would cut a C string short: refused, once, where it is. */
+static void test_nul_refused(void **state)
+{
+	(void)state;
+	pl_config *cfg;
+	pl_diags d;
+	static const char text[] =
+		V "  - { name: \"g\\0x\", type: generator, stage: seq, output: c }\n"
+		  "  - { name: s, type: sink, stage: null, input: \"c\\0y\" }\n";
+	assert_int_equal(load(text, NULL, 0, &cfg, &d), PL_EINVAL);
+	assert_int_equal(d.errors, 2);
+	expect(&d, 0, PL_D_NOT_STRING, "t.yaml", 3, 13, "may not hold a NUL character");
+	expect(&d, 1, PL_D_NOT_STRING, "t.yaml", 4, 48, "may not hold a NUL character");
+	pl_diags_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +410,9 @@ int main(void)
 		cmocka_unit_test(test_keys_not_expanded),
 		cmocka_unit_test(test_set_overrides),
 		cmocka_unit_test(test_set_errors),
+		cmocka_unit_test(test_set_shared_anchor),
+		cmocka_unit_test(test_nul_refused),
+		cmocka_unit_test(test_set_before_interpolation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,6 +164,10 @@ static void test_directories(void **state)
 	put("tree/notes.txt", "not a config");
 	put("tree/.hidden/d.yaml", "broken: [");
 	put("empty/readme.md", "nothing here");
+	char fifo[128];
+	snprintf(fifo, sizeof(fifo), "%s/tree/pipe.yaml", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0); /* reading it would block: skipped */
+	put("tree/UPPER.YML", GOOD);
 	char tree[128], empty[128];
 	snprintf(tree, sizeof(tree), "%s/tree", dir);
 	snprintf(empty, sizeof(empty), "%s/empty", dir);
@@ -176,7 +180,7 @@ static void test_directories(void **state)
 	assert_int_equal(n, 1);
 	assert_non_null(strstr(d[0].file, "/tree/sub/c.yaml"));
 	assert_string_equal(d[0].code, "PL020");
-	assert_string_equal(res.err, "pipeline: 3 files checked: 1 error, 0 warnings\n");
+	assert_string_equal(res.err, "pipeline: 4 files checked: 1 error, 0 warnings\n");
 	RUN(&res, "validate", empty);
 	assert_int_equal(res.code, 2);
 	assert_non_null(strstr(res.err, "validate: no *.yaml or *.yml file under"));
@@ -250,8 +254,8 @@ static void test_env_and_set(void **state)
 	assert_string_equal(res.out, "1\n2\n3\n");
 	RUN(&res, "run", "--set", "gg.params.count=3", "pipelines/hello.yaml");
 	assert_int_equal(res.code, 2);
-	assert_string_equal(res.err, "<command-line>: error: --set 'gg.params.count=3': the config "
-				     "has no node named 'gg' [PL032]\n");
+	assert_string_equal(res.err, "<command-line>: error: --set 'gg.params.count=3': "
+				     "pipelines/hello.yaml has no node named 'gg' [PL032]\n");
 	RUN(&res, "validate", "--set", "numbers.params.count=x", "pipelines/hello.yaml");
 	assert_int_equal(res.code, 1);
 	assert_string_equal(res.out,
