@@ -132,6 +132,32 @@ static int graph_value_muted(struct decoder *dec, const yaml_node_t *map)
 	return 0;
 }
 
+/* Where a key that is unknown in `where` belongs, when it is a known
+ * mistake; NULL otherwise. */
+static const char *misplaced(const char *key, const char *where)
+{
+	static const struct {
+		const char *where, *key, *advice;
+	} table[] = {
+		{ "the top level", "buffer",
+		  "a default buffer goes under 'defaults:' (defaults: { buffer: 64 }), a "
+		  "channel's under 'channels:'" },
+		{ "the top level", "workers", "'workers' is a key of a node" },
+		{ "the top level", "plugins", "plugins are not supported yet" },
+		{ "a node", "buffer",
+		  "a buffer belongs to a channel: channels: { NAME: { buffer: 64 } }" },
+		{ "a node", NULL, "a stage's parameters go under 'params:'" },
+	};
+	if (strcmp(key, "<<") == 0)
+		return "YAML merge keys are not supported: write the keys out, or share a whole "
+		       "value through an anchor (params: *common)";
+	for (size_t i = 0; i < COUNT(table); i++)
+		if (strcmp(table[i].where, where) == 0 &&
+		    (table[i].key == NULL || strcmp(table[i].key, key) == 0))
+			return table[i].advice;
+	return NULL;
+}
+
 /* Checks a mapping's keys: each a scalar, known, and given once.  Reports
  * every bad key; returns how many of them may hide a known key (a
  * duplicate, a key that is not a word, or an unknown key close to a known
@@ -155,9 +181,14 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 		int first = pl__name_index_find(&seen, scalar(k));
 		if (first >= 0) {
 			yaml_node_t *k0 = node_at(dec, map->data.mapping.pairs.start[first].key);
-			ERR(dec, DUPLICATE_KEY, pl_yaml_pos(k),
-			    "'%s' is given twice in %s (first on line %u); keep one", scalar(k),
-			    where, pl_yaml_pos(k0).line);
+			if (pl_yaml_pos(k0).line == 0)
+				ERR(dec, DUPLICATE_KEY, pl_yaml_pos(k),
+				    "'%s' is given twice in %s (first by a --set); keep one",
+				    scalar(k), where);
+			else
+				ERR(dec, DUPLICATE_KEY, pl_yaml_pos(k),
+				    "'%s' is given twice in %s (first on line %u); keep one",
+				    scalar(k), where, pl_yaml_pos(k0).line);
 			bad++;
 			dup = 1;
 		} else if (pl__name_index_add(&seen, scalar(k),
@@ -171,10 +202,14 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 			i++;
 		if (i == n_known) {
 			const char *hint = pl_suggest(scalar(k), known, n_known);
+			const char *advice = misplaced(scalar(k), where);
 			if (hint != NULL)
 				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k),
 				    "unknown key '%s' in %s; did you mean '%s'?", scalar(k), where,
 				    hint);
+			else if (advice != NULL)
+				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k), "unknown key '%s' in %s; %s",
+				    scalar(k), where, advice);
 			else
 				ERR(dec, UNKNOWN_KEY, pl_yaml_pos(k), "unknown key '%s' in %s",
 				    scalar(k), where);

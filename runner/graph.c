@@ -123,6 +123,17 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 	}
 }
 
+/* Is `key` one a node takes (so it was put under 'params' by mistake)? */
+static int is_node_key(const char *key)
+{
+	static const char *const keys[] = { "name",    "type",  "stage",  "params",
+					    "workers", "input", "inputs", "output" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
 /* Looks the stage up, checks its kind and worker limit, builds its params. */
 static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, pl_diags *d)
 {
@@ -186,6 +197,12 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
 				    "stage '%s' has no parameter '%s'; did you mean '%s'?",
 				    st->name, p->key, hint);
+			else if (is_node_key(p->key))
+				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
+				    "'%s' is a key of the node, not a parameter of stage '%s': "
+				    "move "
+				    "it out of 'params'",
+				    p->key, st->name);
 			else if (st->n_params == 0)
 				ERR(cfg, d, UNKNOWN_PARAM, p->key_pos,
 				    "stage '%s' takes no parameters; remove '%s'", st->name,

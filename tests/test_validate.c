@@ -95,7 +95,8 @@ static void test_text_output(void **state)
 		 "%1$s:8:47: error: channel 'c' has two consumers, 's' (line 7) and 't' (line 8); "
 		 "each message goes to one reader only: use one fan-out node with 'workers: N' to "
 		 "share the work, or give each reader its own channel [PL061]\n"
-		 "%1$s:8:50: error: unknown key 'a\"b' in a node [PL014]\n",
+		 "%1$s:8:50: error: unknown key 'a\"b' in a node; a stage's parameters go under "
+		 "'params:' [PL014]\n",
 		 bad);
 	RUN(&res, "validate", bad);
 	assert_int_equal(res.code, 1);
@@ -128,7 +129,9 @@ static void test_json_output(void **state)
 	assert_string_equal(d[1].severity, "error");
 	assert_int_equal(d[4].line, 8);
 	assert_int_equal(d[4].column, 50);
-	assert_string_equal(d[4].message, "unknown key 'a\"b' in a node");
+	assert_string_equal(
+		d[4].message,
+		"unknown key 'a\"b' in a node; a stage's parameters go under 'params:'");
 	assert_string_equal(d[5].file, "no/such.yaml");
 	assert_int_equal(d[5].line, 0);
 	assert_int_equal(d[5].column, 0);
