@@ -311,6 +311,8 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 		pl_cfg_node *n = &cfg->nodes[i];
 		for (size_t j = 0; j < n->n_inputs; j++) {
 			pl_cfg_ref *in = &n->inputs[j];
+			if (n->type == PL_NODE_GENERATOR)
+				continue; /* below */
 			if (in->chan < 0 && lost_output)
 				continue;
 			if (in->chan < 0) {
@@ -354,6 +356,15 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 			ch->consumer = (int)i;
 		}
 	}
+	/* A generator's input is an error of its own (PL041): it counts as a
+	 * reader only of a channel no other node reads. */
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		for (size_t j = 0;
+		     cfg->nodes[i].type == PL_NODE_GENERATOR && j < cfg->nodes[i].n_inputs; j++) {
+			int c = cfg->nodes[i].inputs[j].chan;
+			if (c >= 0 && cfg->chans[c].consumer < 0)
+				cfg->chans[c].consumer = (int)i;
+		}
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		pl_cfg_chan *ch = &cfg->chans[i];
 		if (ch->producer < 0 && ch->consumer >= 0 && lost_output)
