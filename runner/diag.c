@@ -200,6 +200,17 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+int pl_utf8_valid(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+		size_t n = utf8_len(p);
+		if (n == 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 void pl_json_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -84,6 +84,9 @@ void pl_diags_print(pl_diags *d, FILE *out);
  * Invalid UTF-8 in a file name is printed as U+FFFD. */
 void pl_diags_print_json(pl_diags *d, FILE *out, int *first);
 
+/* Nonzero when the NUL-terminated `s` is valid UTF-8. */
+int pl_utf8_valid(const char *s);
+
 /* Writes `s` as a JSON string, quotes included. */
 void pl_json_string(FILE *out, const char *s);
 

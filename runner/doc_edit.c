@@ -176,6 +176,10 @@ int pl_set_parse(const char *text, pl_set *out, char *err, size_t errlen)
 	static const char form[] = "write NODE.KEY=VALUE or NODE.params.KEY=VALUE, e.g. "
 				   "--set fetch.workers=8 or --set fetch.params.ms=5";
 	memset(out, 0, sizeof(*out));
+	if (!pl_utf8_valid(text)) {
+		snprintf(err, errlen, "--set: an override must be UTF-8 text, like the config");
+		return PL_EINVAL;
+	}
 	const char *eq = strchr(text, '=');
 	if (eq == NULL) {
 		snprintf(err, errlen, "--set '%s' has no '='; %s", text, form);
