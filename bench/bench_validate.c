@@ -128,7 +128,7 @@ static double time_libyaml(const char *text, size_t len)
 
 /* Everything `pipeline validate` does to a file's text; `*nodes` gets the
  * number of nodes the config has. */
-static double time_validate(const char *text, size_t len, const pl_registry *reg, size_t *nodes)
+static double time_validate(const char *text, size_t len, pl_registry *reg, size_t *nodes)
 {
 	pl_load_options opt = { 0 };
 	pl_config *cfg;

@@ -1,10 +1,13 @@
 /* cli.c - the `pipeline` command line: dispatch, help, version, and what the commands share. */
 #include "cli.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 #include "doc_edit.h"
@@ -88,6 +91,8 @@ void pl_cli_args_free(pl_cli_args *a)
 {
 	free(a->files);
 	a->files = NULL;
+	free(a->plugins);
+	a->plugins = NULL;
 	pl_cli_sets_free(&a->sets);
 }
 
@@ -111,6 +116,12 @@ static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, 
 			}
 		return pl_cli_usage("%s: unknown format '%s'; use '%s' or '%s'", spec->name, value,
 				    spec->formats[0], spec->formats[1]);
+	} else if ((got = pl_cli_option_value(argc, argv, i, "--plugin", &value)) != 0) {
+		if (got < 0)
+			return PL_EXIT_USAGE;
+		if (value[0] == '\0')
+			return pl_cli_usage("--plugin needs a file");
+		out->plugins[out->n_plugins++] = value;
 	} else if ((got = pl_cli_option_value(argc, argv, i, "--set", &value)) != 0) {
 		return got < 0 ? PL_EXIT_USAGE : pl_cli_sets_add(&out->sets, value);
 	} else {
@@ -124,7 +135,8 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 {
 	memset(out, 0, sizeof(*out));
 	out->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
-	if (out->files == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
+	out->plugins = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
+	if (out->files == NULL || out->plugins == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
 		fputs("pipeline: error: out of memory\n", stderr);
 		return PL_EXIT_FAILURE;
 	}
@@ -158,7 +170,132 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 	return 0;
 }
 
-int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg, pl_config **out)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Loads one plugin file into `reg`; a failure is printed against `where`.
+ * Returns 0, PL_EXIT_USAGE or PL_EXIT_FAILURE. */
+static int load_plugin(pl_registry *reg, const char *path, const char *where)
+{
+	char err[1024];
+	int rc = pl_registry_load(reg, path, err, sizeof(err));
+	if (rc == PL_ENOMEM) {
+		fputs("pipeline: error: out of memory\n", stderr);
+		return PL_EXIT_FAILURE;
+	}
+	if (rc == 0)
+		return 0;
+	pl_diags d;
+	pl_diags_init(&d);
+	pl_diag_add(&d, rc, where, (pl_pos){ 0, 0 }, "%s", err);
+	pl_diags_print(&d, stderr);
+	pl_diags_clear(&d);
+	return PL_EXIT_USAGE;
+}
+
+/* Loads every *.so of directory `dir`, in name order; a directory that does
+ * not exist is no error (a search path may list some that do not). */
+static int load_dir(pl_registry *reg, const char *dir, const char *where)
+{
+	DIR *dp = opendir(dir);
+	if (dp == NULL)
+		return 0;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int code = 0;
+	struct dirent *ent;
+	while (code == 0 && (ent = readdir(dp)) != NULL) {
+		size_t len = strlen(ent->d_name);
+		if (len < 4 || strcmp(ent->d_name + len - 3, ".so") != 0 || ent->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			char **bigger = realloc(names, cap * sizeof(*names));
+			if (bigger == NULL) {
+				code = PL_EXIT_FAILURE;
+				break;
+			}
+			names = bigger;
+		}
+		if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL) {
+			code = PL_EXIT_FAILURE;
+			break;
+		}
+		sprintf(names[n++], "%s/%s", dir, ent->d_name);
+	}
+	closedir(dp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		if (code == 0)
+			code = load_plugin(reg, names[i], where);
+		free(names[i]);
+	}
+	free(names);
+	if (code == PL_EXIT_FAILURE)
+		fputs("pipeline: error: out of memory\n", stderr);
+	return code;
+}
+
+/* The default plugin directory: plugins/ beside the binary (a build
+ * tree), else ../lib/pipeline/plugins from it (an installation). */
+static void default_dir(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	struct stat st;
+	snprintf(buf, len, "%s/plugins", exe);
+	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	snprintf(buf, len, "%s/../lib/pipeline/plugins", exe);
+}
+
+int pl_cli_registry(const pl_cli_args *a, pl_registry **out)
+{
+	*out = NULL;
+	pl_registry *reg = NULL;
+	if (pl_registry_create(&reg) != 0) {
+		fputs("pipeline: error: out of memory\n", stderr);
+		return PL_EXIT_FAILURE;
+	}
+	int code = 0;
+	const char *path = getenv(PL_PLUGIN_PATH_ENV);
+	for (const char *p = path; code == 0 && p != NULL && *p != '\0';) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		char dir[4096];
+		if (len > 0 && len < sizeof(dir)) {
+			memcpy(dir, p, len);
+			dir[len] = '\0';
+			code = load_dir(reg, dir, PL_PLUGIN_PATH_ENV);
+		}
+		p = colon ? colon + 1 : p + len;
+	}
+	char dir[4096];
+	default_dir(dir, sizeof(dir));
+	if (code == 0 && dir[0] != '\0')
+		code = load_dir(reg, dir, dir);
+	for (size_t i = 0; code == 0 && i < a->n_plugins; i++)
+		code = load_plugin(reg, a->plugins[i], "<command-line>");
+	if (code != 0) {
+		pl_registry_destroy(reg);
+		return code;
+	}
+	*out = reg;
+	return 0;
+}
+
+int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_config **out)
 {
 	pl_diags d;
 	pl_diags_init(&d);

@@ -42,10 +42,10 @@ int pl_cli_graph(int argc, char **argv)
 	int mermaid = args.format == 1;
 
 	pl_registry *reg = NULL;
-	if (pl_registry_create(&reg) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
+	code = pl_cli_registry(&args, &reg);
+	if (code != 0) {
 		pl_cli_args_free(&args);
-		return PL_EXIT_FAILURE;
+		return code;
 	}
 	pl_config *cfg = NULL;
 	code = pl_cli_load(args.files[0], &args.sets, reg, &cfg);

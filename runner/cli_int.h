@@ -52,6 +52,8 @@ typedef struct pl_cli_args {
 	int format; /* index into spec->formats */
 	int quiet, werror;
 	pl_cli_sets sets;
+	const char **plugins; /* --plugin FILE, argc slots */
+	size_t n_plugins;
 } pl_cli_args;
 
 /* Parses `argc` arguments against `spec`: options anywhere, "--" ends them,
@@ -61,11 +63,22 @@ typedef struct pl_cli_args {
 int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *out);
 void pl_cli_args_free(pl_cli_args *a);
 
+/* The environment variable naming plugin directories (':'-separated). */
+#define PL_PLUGIN_PATH_ENV "PIPELINE_PLUGIN_PATH"
+
+/* A registry holding the built-in stages, every plugin (*.so) in the
+ * directories of PIPELINE_PLUGIN_PATH and in the default directory (next
+ * to the binary: plugins/, or ../lib/pipeline/plugins once installed), and
+ * the --plugin files of `a`.  Each failure is printed as a diagnostic.
+ * Returns 0 with *out set; PL_EXIT_USAGE after a failure; PL_EXIT_FAILURE
+ * when out of memory. */
+int pl_cli_registry(const pl_cli_args *a, pl_registry **out);
+
 /* Loads and checks `path` with the overrides (the one path of load.h),
  * printing every diagnostic to stderr.  Returns 0 with *out set; otherwise
  * an exit code: PL_EXIT_USAGE for a bad config, PL_EXIT_FAILURE when out
  * of memory. */
-int pl_cli_load(const char *path, const pl_cli_sets *sets, const pl_registry *reg, pl_config **out);
+int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_config **out);
 
 /* The subcommands: argv holds what follows the command's name. */
 int pl_cli_run(int argc, char **argv);

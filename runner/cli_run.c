@@ -93,10 +93,10 @@ int pl_cli_run(int argc, char **argv)
 		pl_stdin_claim("the config ('pipeline run -')");
 
 	pl_registry *reg = NULL;
-	if (pl_registry_create(&reg) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
+	code = pl_cli_registry(&args, &reg);
+	if (code != 0) {
 		pl_cli_args_free(&args);
-		return PL_EXIT_FAILURE;
+		return code;
 	}
 	pl_config *cfg = NULL;
 	code = pl_cli_load(file, &args.sets, reg, &cfg);

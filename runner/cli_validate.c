@@ -156,11 +156,15 @@ int pl_cli_validate(int argc, char **argv)
 		int rc = add_arg(&files, args.files[i]);
 		code = rc == 0 ? 0 : rc == PL_ENOMEM ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
 	}
+	/* The stages every file may use; each file's own plugins go to a
+	 * registry of its own (below), so that one file's cannot leak into
+	 * another's check. */
 	pl_registry *reg = NULL;
-	if (code == 0 && pl_registry_create(&reg) != 0)
-		code = PL_EXIT_FAILURE;
-	if (code == PL_EXIT_FAILURE)
+	if (code == 0)
+		code = pl_cli_registry(&args, &reg);
+	else if (code == PL_EXIT_FAILURE)
 		fputs("pipeline: error: out of memory\n", stderr);
+	pl_registry_destroy(reg);
 	if (code != 0) {
 		list_free(&files);
 		pl_cli_args_free(&args);
@@ -177,8 +181,13 @@ int pl_cli_validate(int argc, char **argv)
 		pl_diags d;
 		pl_diags_init(&d);
 		pl_config *cfg = NULL;
+		if (pl_cli_registry(&args, &reg) != 0) {
+			oom = 1;
+			break;
+		}
 		int rc = pl_load_file(files.v[i], &opt, reg, &cfg, &d);
 		pl_config_free(cfg);
+		pl_registry_destroy(reg);
 		if (rc == PL_ENOMEM) {
 			fprintf(stderr, "pipeline: error: out of memory while checking '%s'\n",
 				files.v[i]);
@@ -205,7 +214,6 @@ int pl_cli_validate(int argc, char **argv)
 			files.n, files.n == 1 ? "" : "s", errors, errors == 1 ? "" : "s", warnings,
 			warnings == 1 ? "" : "s",
 			args.werror && warnings > 0 ? " (--werror: warnings fail)" : "");
-	pl_registry_destroy(reg);
 	list_free(&files);
 	pl_cli_args_free(&args);
 	return oom || bad_files > 0 ? PL_EXIT_FAILURE : PL_EXIT_OK;

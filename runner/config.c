@@ -179,6 +179,9 @@ void pl_config_free(pl_config *cfg)
 	for (size_t i = 0; i < cfg->n_sets; i++)
 		free(cfg->sets[i]);
 	free(cfg->sets);
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		free(cfg->plugins[i].path);
+	free(cfg->plugins);
 	free(cfg->muted);
 	free(cfg->name);
 	free(cfg->description);

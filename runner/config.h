@@ -75,6 +75,12 @@ typedef struct pl_cfg_chan {
 	int consumer; /* node index or -1; filled by pl_graph_check() */
 } pl_cfg_chan;
 
+/* A plugin file the config loads, its path relative to the config resolved. */
+typedef struct pl_cfg_plugin {
+	char *path;
+	pl_pos pos;
+} pl_cfg_plugin;
+
 typedef struct pl_config {
 	char *file; /* as named in diagnostics */
 	int64_t version;
@@ -86,6 +92,8 @@ typedef struct pl_config {
 	size_t n_nodes;
 	pl_cfg_chan *chans;
 	size_t n_chans;
+	pl_cfg_plugin *plugins; /* `plugins:`, loaded by pl_load_text() */
+	size_t n_plugins;
 	char **sets; /* copies of the --set overrides applied, for diagnostics */
 	size_t n_sets;
 	size_t form_errors; /* errors decoding found (only in pl_config_decode()'s result) */
@@ -102,6 +110,9 @@ typedef struct pl_load_options {
 	/* Looks up ${NAME}; NULL means getenv().  Returns NULL when unset. */
 	const char *(*lookup_env)(const char *name, void *ctx);
 	void *env_ctx;
+	/* Check the form of `plugins:` but load none (the fuzzer: it must not
+	 * dlopen() whatever path it makes up). */
+	int skip_plugins;
 } pl_load_options;
 
 /* Decodes the config in `len` bytes of `text`, reporting every problem of

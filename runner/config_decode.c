@@ -22,8 +22,8 @@ struct decoder {
 
 #define ERR(dec, code, pos, ...) pl_cfg_diag((dec)->cfg, (dec)->d, PL_D_##code, (pos), __VA_ARGS__)
 
-static const char *const top_keys[] = { "version",  "name",     "description",
-					"defaults", "channels", "nodes" };
+static const char *const top_keys[] = { "version",  "name",  "description", "defaults",
+					"channels", "nodes", "plugins" };
 static const char *const defaults_keys[] = { "buffer" };
 static const char *const channel_keys[] = { "buffer" };
 static const char *const node_keys[] = { "name",    "type",  "stage",  "params",
@@ -143,7 +143,6 @@ static const char *misplaced(const char *key, const char *where)
 		  "a default buffer goes under 'defaults:' (defaults: { buffer: 64 }), a "
 		  "channel's under 'channels:'" },
 		{ "the top level", "workers", "'workers' is a key of a node" },
-		{ "the top level", "plugins", "plugins are not supported yet" },
 		{ "a node", "buffer",
 		  "a buffer belongs to a channel: channels: { NAME: { buffer: 64 } }" },
 		{ "a node", NULL, "a stage's parameters go under 'params:'" },
@@ -366,6 +365,50 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 			c->has_buffer = 1;
 			c->buffer_pos = pl_yaml_pos(b);
 		}
+	}
+}
+
+/* `plugins: [path, ...]`: each path relative to the config's directory. */
+static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
+{
+	if (pl_yaml_is_null(n))
+		return;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		ERR(dec, EXPECTED_LIST, pl_yaml_pos(n),
+		    "'plugins' must be a list of plugin files, like [plugins/libmine.so], got %s",
+		    pl_yaml_kind(n));
+		return;
+	}
+	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	pl_config *cfg = dec->cfg;
+	cfg->plugins = calloc(count ? count : 1, sizeof(*cfg->plugins));
+	if (cfg->plugins == NULL) {
+		dec->oom = 1;
+		return;
+	}
+	/* The directory of the config file ("" for standard input). */
+	const char *slash = strrchr(cfg->file, '/');
+	int dir_len = cfg->file[0] != '<' && slash != NULL ? (int)(slash - cfg->file) + 1 : 0;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = node_at(dec, *it);
+		char *written = NULL;
+		if (!get_string(dec, v, "a plugin file", &written))
+			continue;
+		size_t len = (size_t)dir_len + strlen(written) + 1;
+		char *path = malloc(len);
+		if (path == NULL) {
+			free(written);
+			dec->oom = 1;
+			return;
+		}
+		if (written[0] == '/')
+			snprintf(path, len, "%s", written);
+		else
+			snprintf(path, len, "%.*s%s", dir_len, cfg->file, written);
+		free(written);
+		cfg->plugins[cfg->n_plugins++] =
+			(pl_cfg_plugin){ .path = path, .pos = pl_yaml_pos(v) };
 	}
 }
 
@@ -661,6 +704,8 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 		decode_defaults(dec, v);
 	if ((v = lookup(dec, root, "channels")) != NULL)
 		decode_channels(dec, v);
+	if ((v = lookup(dec, root, "plugins")) != NULL)
+		decode_plugins(dec, v);
 	if ((v = lookup(dec, root, "nodes")) != NULL)
 		decode_nodes(dec, v);
 	else if (!misspelt(dec, root, "nodes", top_keys, COUNT(top_keys)))

@@ -69,7 +69,13 @@
 	X(71, FANOUT_ONE_WORKER, WARNING)                               \
 	X(72, RENDEZVOUS_FANOUT, WARNING)                               \
 	/* Starting the stages (pipeline run only) */                   \
-	X(80, STAGE_INIT, ERROR)
+	X(80, STAGE_INIT, ERROR)                                        \
+	/* Plugins */                                                   \
+	X(90, PLUGIN_OPEN, ERROR)                                       \
+	X(91, PLUGIN_SYMBOL, ERROR)                                     \
+	X(92, PLUGIN_ABI, ERROR)                                        \
+	X(93, PLUGIN_MALFORMED, ERROR)                                  \
+	X(94, PLUGIN_CLASH, ERROR)
 
 enum pl_diag_code {
 #define PL_DIAG_ENUM(num, id, sev) PL_D_##id = num,

@@ -8,7 +8,7 @@
 #include "yaml_doc.h"
 
 int pl_load_text(const char *file, const char *text, size_t len, const pl_load_options *opt,
-		 const pl_registry *reg, pl_config **out, pl_diags *d)
+		 pl_registry *reg, pl_config **out, pl_diags *d)
 {
 	*out = NULL;
 	if (len > PL_YAML_MAX_BYTES) {
@@ -21,6 +21,19 @@ int pl_load_text(const char *file, const char *text, size_t len, const pl_load_o
 	int rc = pl_config_decode(file, text, len, opt, &cfg, d);
 	if (cfg == NULL)
 		return rc;
+	/* Its plugins first, so that their stages are known to the checks. */
+	for (size_t i = 0; i < cfg->n_plugins && !(opt && opt->skip_plugins); i++) {
+		char err[1024];
+		int lrc = pl_registry_load(reg, cfg->plugins[i].path, err, sizeof(err));
+		if (lrc == PL_ENOMEM) {
+			pl_config_free(cfg);
+			return PL_ENOMEM;
+		}
+		if (lrc != 0) {
+			pl_cfg_diag(cfg, d, lrc, cfg->plugins[i].pos, "%s", err);
+			rc = PL_EINVAL;
+		}
+	}
 	/* A config with errors of form is still checked for the rest. */
 	int grc = pl_graph_check(cfg, reg, d);
 	if (grc != 0 || rc != 0) {
@@ -31,8 +44,8 @@ int pl_load_text(const char *file, const char *text, size_t len, const pl_load_o
 	return 0;
 }
 
-int pl_load_file(const char *path, const pl_load_options *opt, const pl_registry *reg,
-		 pl_config **out, pl_diags *d)
+int pl_load_file(const char *path, const pl_load_options *opt, pl_registry *reg, pl_config **out,
+		 pl_diags *d)
 {
 	char *text;
 	size_t len;

@@ -17,8 +17,12 @@ struct value {
 };
 
 struct pl_params {
-	const pl_stage *stage;
-	struct value *values; /* one per stage->params entry */
+	/* The stage's schema, not the stage: the registry's copy of a stage
+	 * may go before a config that was checked against it is freed. */
+	const pl_param_spec *specs;
+	uint32_t n_specs;
+	const char *stage_name;
+	struct value *values; /* one per spec */
 };
 
 /* Formats a message into `err` (may be NULL). */
@@ -138,7 +142,9 @@ int pl_params_create(const pl_stage *stage, pl_params **out, char *err, size_t e
 	pl_params *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return PL_ENOMEM;
-	p->stage = stage;
+	p->specs = stage->params;
+	p->n_specs = stage->n_params;
+	p->stage_name = stage->name;
 	if (stage->n_params > 0) {
 		p->values = calloc(stage->n_params, sizeof(*p->values));
 		if (p->values == NULL) {
@@ -168,7 +174,7 @@ void pl_params_destroy(pl_params *p)
 {
 	if (p == NULL)
 		return;
-	for (uint32_t i = 0; i < p->stage->n_params; i++)
+	for (uint32_t i = 0; i < p->n_specs; i++)
 		free(p->values[i].s);
 	free(p->values);
 	free(p);
@@ -176,8 +182,8 @@ void pl_params_destroy(pl_params *p)
 
 static int find(const pl_params *p, const char *name)
 {
-	for (uint32_t i = 0; i < p->stage->n_params; i++)
-		if (strcmp(p->stage->params[i].name, name) == 0)
+	for (uint32_t i = 0; i < p->n_specs; i++)
+		if (strcmp(p->specs[i].name, name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -187,15 +193,15 @@ int pl_params_set(pl_params *p, const char *name, const char *text, int quoted, 
 {
 	int i = find(p, name);
 	if (i < 0) {
-		errf(err, errlen, "stage '%s' has no parameter '%s'", p->stage->name, name);
+		errf(err, errlen, "stage '%s' has no parameter '%s'", p->stage_name, name);
 		return PL_ENOENT;
 	}
 	struct value v = p->values[i];
 	v.s = NULL;
-	int rc = parse_value(&p->stage->params[i], text, quoted, &v, err, errlen);
+	int rc = parse_value(&p->specs[i], text, quoted, &v, err, errlen);
 	if (rc != 0)
 		return rc;
-	if (p->stage->params[i].type == PL_PARAM_STRING)
+	if (p->specs[i].type == PL_PARAM_STRING)
 		free(p->values[i].s);
 	else
 		v.s = p->values[i].s;
@@ -205,22 +211,17 @@ int pl_params_set(pl_params *p, const char *name, const char *text, int quoted, 
 
 const char *pl_params_missing(const pl_params *p)
 {
-	for (uint32_t i = 0; i < p->stage->n_params; i++)
-		if ((p->stage->params[i].flags & PL_PARAM_REQUIRED) && !p->values[i].set)
-			return p->stage->params[i].name;
+	for (uint32_t i = 0; i < p->n_specs; i++)
+		if ((p->specs[i].flags & PL_PARAM_REQUIRED) && !p->values[i].set)
+			return p->specs[i].name;
 	return NULL;
-}
-
-const pl_stage *pl_params_stage(const pl_params *p)
-{
-	return p->stage;
 }
 
 /* The value of `name` if it is set and of `type`, else NULL. */
 static const struct value *lookup(const pl_params *p, const char *name, uint32_t type)
 {
 	int i = p != NULL ? find(p, name) : -1;
-	if (i < 0 || p->stage->params[i].type != type || !p->values[i].set)
+	if (i < 0 || p->specs[i].type != type || !p->values[i].set)
 		return NULL;
 	return &p->values[i];
 }

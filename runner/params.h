@@ -28,8 +28,6 @@ int pl_params_set(pl_params *p, const char *name, const char *text, int quoted, 
 /* The first required parameter that has no value, or NULL. */
 const char *pl_params_missing(const pl_params *p);
 
-/* The stage the set was created for. */
-const pl_stage *pl_params_stage(const pl_params *p);
 
 /* Accessors with the contract of the pl_host table's param_* members. */
 int pl_params_int(const pl_params *p, const char *name, int64_t *out);

@@ -242,7 +242,7 @@ static void print_items(const char *title, const struct pl_case_item *v, size_t 
 	}
 }
 
-int pl_case_run(struct pl_case *c, const pl_registry *reg)
+int pl_case_run(struct pl_case *c, pl_registry *reg)
 {
 	const char *sets[PL_CASE_MAX_VARS];
 	for (size_t i = 0; i < c->n_sets; i++)

@@ -73,6 +73,6 @@ int pl_case_load(struct pl_case *c, const char *name);
  * diagnostics given with the ones expected (and the result: PL_EINVAL when an error is
  * expected, else 0).  Returns 1 when they match; otherwise prints both lists to standard
  * error, with the file's name, and returns 0.  Sorts c->expect. */
-int pl_case_run(struct pl_case *c, const pl_registry *reg);
+int pl_case_run(struct pl_case *c, pl_registry *reg);
 
 #endif /* PL_TESTS_INVALID_CASES_H */

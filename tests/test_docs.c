@@ -96,7 +96,7 @@ static const char *no_env(const char *name, void *ctx)
 
 /* What `pipeline validate [--set SET] pipeline.yaml` prints for `yaml`
  * on standard output.  Ownership: the caller frees it. */
-static char *validate(const pl_registry *reg, const char *yaml, const char *set, size_t *errors,
+static char *validate(pl_registry *reg, const char *yaml, const char *set, size_t *errors,
 		      size_t *warnings)
 {
 	pl_load_options opt = { .lookup_env = no_env };

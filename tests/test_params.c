@@ -68,7 +68,6 @@ static void test_create_with_defaults(void **state)
 	const char *s = NULL;
 	double f = -1;
 
-	assert_ptr_equal(pl_params_stage(p), &fixture);
 	assert_int_equal(pl_params_int(p, "count", &i), 0);
 	assert_int_equal(i, 10);
 	assert_int_equal(pl_params_bool(p, "verbose", &b), 0);

@@ -35,12 +35,25 @@ static const pl_stage weird_stage = {
 	.process = weird_process,
 };
 
+/* One registry for the whole program: configs point at its stages, so it
+ * outlives them all (freed by the group teardown). */
+static pl_registry *the_registry;
+
 static pl_registry *registry(void)
 {
-	pl_registry *reg = NULL;
-	assert_int_equal(pl_registry_create(&reg), 0);
-	assert_int_equal(pl_registry_add(reg, &weird_stage), 0);
-	return reg;
+	if (the_registry == NULL) {
+		assert_int_equal(pl_registry_create(&the_registry), 0);
+		assert_int_equal(pl_registry_add(the_registry, &weird_stage), 0);
+	}
+	return the_registry;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pl_registry_destroy(the_registry);
+	the_registry = NULL;
+	return 0;
 }
 
 /* Fails the test with every diagnostic when loading failed. */
@@ -61,7 +74,6 @@ static pl_config *load_text(const char *text)
 	pl_diags_init(&d);
 	pl_config *cfg = NULL;
 	expect_loaded(pl_load_text("t.yaml", text, strlen(text), NULL, reg, &cfg, &d), &d);
-	pl_registry_destroy(reg);
 	return cfg;
 }
 
@@ -75,7 +87,6 @@ static pl_config *load_example(const char *name)
 	pl_diags_init(&d);
 	pl_config *cfg = NULL;
 	expect_loaded(pl_load_file(path, NULL, reg, &cfg, &d), &d);
-	pl_registry_destroy(reg);
 	return cfg;
 }
 
@@ -564,5 +575,5 @@ int main(void)
 		cmocka_unit_test(test_docs_show_the_output),
 		cmocka_unit_test(test_graphviz_accepts_it),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -124,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line = end + 1;
 	}
 
-	pl_load_options opt = { .sets = (const char *const *)sets,
+	pl_load_options opt = { .skip_plugins = 1,
+				.sets = (const char *const *)sets,
 				.n_sets = n_sets,
 				.lookup_env = lookup_env };
 	pl_diags d;

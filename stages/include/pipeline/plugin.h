@@ -206,6 +206,37 @@ typedef struct pl_plugin {
 	.size = sizeof(pl_plugin)
 #define PL_STAGE_HEADER .size = sizeof(pl_stage)
 
+/*
+ * The one symbol a plugin exports: a function returning its descriptor,
+ * which must stay valid (static storage) while the plugin is loaded.
+ *
+ *   static const pl_stage *const my_stages[] = { &my_stage };
+ *   static const pl_plugin my_plugin = { PL_PLUGIN_HEADER, .name = "mine",
+ *                                        .stages = my_stages, .n_stages = 1 };
+ *   PL_PLUGIN_EXPORT(my_plugin)
+ *
+ * Versioning: the runner loads a plugin whose abi_major equals its own and
+ * whose abi_minor is not newer than its own.  Within a major version,
+ * pl_host, pl_stage and pl_plugin only grow at their end (each side reads
+ * no more than the other's `size` says); pl_param_spec, an array element,
+ * never changes.  Anything else is a new major version.
+ */
+#define PL_PLUGIN_ENTRY "pipeline_plugin"
+typedef const pl_plugin *(*pl_plugin_entry_fn)(void);
+
+#if defined(__GNUC__)
+#define PL__EXPORT __attribute__((visibility("default")))
+#else
+#define PL__EXPORT
+#endif
+
+#define PL_PLUGIN_EXPORT(descriptor)                       \
+	PL__EXPORT const pl_plugin *pipeline_plugin(void); \
+	PL__EXPORT const pl_plugin *pipeline_plugin(void)  \
+	{                                                  \
+		return &(descriptor);                      \
+	}
+
 #ifdef __cplusplus
 }
 #endif
