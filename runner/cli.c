@@ -24,13 +24,15 @@ static const char usage_main[] =
 	"  run FILE            check FILE and run the pipeline it declares\n"
 	"  validate FILE|DIR.. check configs without running them (for CI)\n"
 	"  graph FILE          print the pipeline as a Graphviz or Mermaid graph\n"
+	"  stages [NAME]       list the stages (built-in and plugins), or show one\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help          show this help (or 'pipeline COMMAND --help')\n"
 	"  -V, --version       print the version\n"
 	"\n"
-	"Exit codes: 0 success; 1 a stage failed (run) or a config has errors\n"
-	"(validate, graph); 2 bad config (run) or bad usage.\n";
+	"Exit codes: 0 success; 1 a stage failed (run), a config has errors\n"
+	"(validate, graph) or no stage has that name (stages); 2 bad config (run)\n"
+	"or bad usage.\n";
 
 int pl_cli_usage(const char *fmt, ...)
 {
@@ -141,14 +143,15 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 		return PL_EXIT_FAILURE;
 	}
 	int only_files = 0, stdin_seen = 0;
+	const char *operand = spec->operand != NULL ? spec->operand : "file";
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (only_files || a[0] != '-' || a[1] == '\0') {
 			if (a[0] == '\0')
-				return pl_cli_usage("%s: an empty file name", spec->name);
+				return pl_cli_usage("%s: an empty %s name", spec->name, operand);
 			if (spec->max_files > 0 && out->n_files == spec->max_files)
-				return pl_cli_usage("%s: one file at a time, but also got '%s'",
-						    spec->name, a);
+				return pl_cli_usage("%s: one %s at a time, but also got '%s'",
+						    spec->name, operand, a);
 			if (strcmp(a, "-") == 0 && stdin_seen++)
 				return pl_cli_usage("%s: '-' (standard input) given twice",
 						    spec->name);
@@ -164,7 +167,7 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 				return code;
 		}
 	}
-	if (out->n_files == 0)
+	if (out->n_files == 0 && !spec->operand_optional)
 		return pl_cli_usage("%s: no FILE given; see 'pipeline %s --help'", spec->name,
 				    spec->name);
 	return 0;
@@ -338,5 +341,7 @@ int pl_cli_main(int argc, char **argv)
 		return pl_cli_validate(argc - 2, argv + 2);
 	if (strcmp(cmd, "graph") == 0)
 		return pl_cli_graph(argc - 2, argv + 2);
+	if (strcmp(cmd, "stages") == 0)
+		return pl_cli_stages(argc - 2, argv + 2);
 	return pl_cli_usage("unknown command '%s'; see 'pipeline --help'", cmd);
 }

@@ -19,6 +19,7 @@ static const char usage_graph[] =
 	"  --format dot         Graphviz DOT (default): pipe it to 'dot -Tpng -o g.png'\n"
 	"  --format mermaid     a Mermaid flowchart, for a ```mermaid block in Markdown\n"
 	"  --set NODE.KEY=VAL   override a value of the file, as for 'run' (repeatable)\n"
+	"  --plugin FILE        load the stages of a plugin (.so) (repeatable)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"Diagnostics go to standard error; nothing is printed for a config with errors.\n"

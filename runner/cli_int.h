@@ -43,6 +43,9 @@ typedef struct pl_cli_spec {
 				     * NULL: no --format */
 	unsigned max_files;         /* 0: any number */
 	int quiet, werror;          /* accepts -q/--quiet, --werror */
+	const char *operand;        /* what a positional argument is, for messages
+				     * ("stage"); NULL: "file" */
+	int operand_optional;       /* no positional argument is no error */
 } pl_cli_spec;
 
 /* A parsed command line.  Strings point into argv. */
@@ -84,5 +87,6 @@ int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_
 int pl_cli_run(int argc, char **argv);
 int pl_cli_validate(int argc, char **argv);
 int pl_cli_graph(int argc, char **argv);
+int pl_cli_stages(int argc, char **argv);
 
 #endif /* PL_RUNNER_CLI_INT_H */

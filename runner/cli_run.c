@@ -10,7 +10,7 @@
 #include "out.h"
 
 static const char usage_run[] =
-	"Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... FILE\n"
+	"Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... [--plugin FILE]... FILE\n"
 	"\n"
 	"Checks FILE (a YAML pipeline, '-' for standard input) and, when it is\n"
 	"valid, starts every node's workers and waits until every sink has\n"
@@ -20,6 +20,8 @@ static const char usage_run[] =
 	"  -q, --quiet          no summary on standard error at the end\n"
 	"  --set NODE.KEY=VAL   override a value of the file, e.g. fetch.workers=8\n"
 	"                       or fetch.params.ms=5 (repeatable; checked like the file)\n"
+	"  --plugin FILE        load the stages of a plugin (.so) (repeatable); see\n"
+	"                       docs/plugins.md for PIPELINE_PLUGIN_PATH and plugins:\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"Values may use ${VAR} and ${VAR:-default} from the environment.\n"

@@ -26,6 +26,7 @@ static const char usage_validate[] =
 	"  --format json        one JSON array of {file, line, column, severity, code,\n"
 	"                       message} on standard output\n"
 	"  --set NODE.KEY=VAL   override a value in every file (repeatable)\n"
+	"  --plugin FILE        load the stages of a plugin (.so) (repeatable)\n"
 	"  -q, --quiet          no summary line on standard error\n"
 	"  -h, --help           show this help\n"
 	"\n"

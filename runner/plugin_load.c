@@ -23,12 +23,13 @@ int pl_registry_load(pl_registry *r, const char *path, char *err, size_t errlen)
 	/* A name without a slash would be searched for by dlopen() in the
 	 * system's library path; the user meant this file. */
 	char local[4096];
+	const char *open_path = path; /* messages name the file as it was given */
 	if (strchr(path, '/') == NULL) {
 		snprintf(local, sizeof(local), "./%s", path);
-		path = local;
+		open_path = local;
 	}
 	dlerror();
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		const char *why = dlerror();
 		snprintf(err, errlen,

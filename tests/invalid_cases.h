@@ -23,8 +23,8 @@
  * fails on a missing one and on an extra one.  A directive after the first
  * line that is not a comment is an error, not silently ignored.  The file is
  * loaded with pl_load_text(), the one path of `pipeline run` and `pipeline
- * validate`, as "tests/invalid/NAME".  NNN is the code the file is about (09x:
- * many codes at once); when NNN is a code, the file must expect it.
+ * validate`, as "tests/invalid/NAME".  NNN is the code the file is about (000,
+ * never a code: many codes at once); when NNN is a code, the file must expect it.
  */
 
 #define PL_CASE_DIR        PL_SOURCE_DIR "/tests/invalid"

@@ -299,3 +299,15 @@ int json_parse_diags(const char *text, struct json_diag *out, size_t max, size_t
 		return fail(&r, "text after the value");
 	return 0;
 }
+
+int json_valid(const char *text, char *err, size_t errlen)
+{
+	struct reader r = { .s = text, .err = err, .errlen = errlen };
+	ws(&r);
+	if (value(&r, NULL) != 0)
+		return -1;
+	ws(&r);
+	if (r.s[r.i] != '\0')
+		return fail(&r, "text after the value");
+	return 0;
+}

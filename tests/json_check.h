@@ -24,4 +24,9 @@ struct json_diag {
 int json_parse_diags(const char *text, struct json_diag *out, size_t max, size_t *n, char *err,
 		     size_t errlen);
 
+/* Parses `text` as one JSON value of any shape (objects, arrays, scalars,
+ * nested to a depth of 64), with the same strict grammar.  Returns 0 when
+ * it is valid JSON, or -1 with `err` saying where it is not. */
+int json_valid(const char *text, char *err, size_t errlen);
+
 #endif /* PL_TESTS_JSON_CHECK_H */

@@ -29,7 +29,7 @@ static void test_version_and_help(void **state)
 	RUN(&res, "run", "--help");
 	assert_int_equal(res.code, 0);
 	assert_non_null(
-		strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... FILE"));
+		strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... [--plugin FILE]... FILE"));
 	assert_string_equal(res.err, "");
 }
 
@@ -130,6 +130,34 @@ static void test_grep_errors(void **state)
 		"150\n");
 }
 
+/* pipelines/plugins.yaml names no plugin file: its stages come from the example
+ * plugins in the default directory, plugins/ beside the build's binary. */
+static void test_plugins(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "-q", "pipelines/plugins.yaml");
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.err, "");
+	/* A fan-in: each input's own order is kept, not the order between them. */
+	char numbers[256] = "", text[256] = "";
+	for (char *line = strtok(res.out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		char *to = strspn(line, "0123456789") == strlen(line) ? numbers : text;
+		assert_true(strlen(to) + strlen(line) + 2 < sizeof(numbers));
+		strcat(strcat(to, line), "\n");
+	}
+	assert_string_equal(numbers, "1\n1\n2\n3\n5\n8\n13\n21\n34\n55\n");
+	assert_string_equal(text, "Hello from a plugin!\n"
+				  "Stages load from plugins/ beside the binary.\n"
+				  "Nothing here was built into pipeline.\n");
+	/* A plugin's parameters are checked as a built-in's are. */
+	RUN(&res, "run", "-q", "--set", "numbers.params.count=94", "pipelines/plugins.yaml");
+	assert_int_equal(res.code, 2);
+	assert_string_equal(res.out, "");
+	assert_string_equal(res.err, "<command-line>: error: --set 'numbers.params.count=94': "
+				     "parameter 'count' of stage 'fibonacci': 94 is out of range "
+				     "[0, 93] [PL056]\n");
+}
+
 static void test_config_from_stdin(void **state)
 {
 	(void)state;
@@ -203,7 +231,7 @@ static void test_every_example_is_checked(void **state)
 {
 	(void)state;
 	static const char *const checked[] = { "hello.yaml", "fanout-io.yaml", "fanin.yaml",
-					       "grep-errors.yaml" };
+					       "grep-errors.yaml", "plugins.yaml" };
 	DIR *dir = opendir(PL_SOURCE_DIR "/pipelines");
 	assert_non_null(dir);
 	size_t found = 0;
@@ -294,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_fanout_io),
 		cmocka_unit_test(test_fanin),
 		cmocka_unit_test(test_grep_errors),
+		cmocka_unit_test(test_plugins),
 		cmocka_unit_test(test_config_from_stdin),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_runtime_failure),

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "example_plugins.h"
 #include "graph.h"
 #include "load.h"
 #include "params.h"
@@ -566,6 +567,7 @@ static void test_examples_validate(void **state)
 	assert_non_null(dir);
 	pl_registry *reg;
 	assert_int_equal(pl_registry_create(&reg), 0);
+	pl_test_load_example_plugins(reg);
 	int seen = 0;
 	struct dirent *ent;
 	while ((ent = readdir(dir)) != NULL) {

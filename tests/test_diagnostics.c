@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "engine.h"
+#include "example_plugins.h"
 #include "invalid_cases.h"
 #include "load.h"
 #include "registry.h"
@@ -20,9 +21,14 @@
 #define PIPELINES_DIR PL_SOURCE_DIR "/pipelines"
 #define DOC_FILE      PL_SOURCE_DIR "/docs/diagnostics.md"
 
-/* The codes no file can give, tested in code below. */
-static const int codes_in_code[] = { PL_D_IO, PL_D_FILE_TOO_LARGE, PL_D_STAGE_MALFORMED,
-				     PL_D_STAGE_INIT };
+/* The codes no file can give, tested in code below; and the plugin codes, which need a
+ * shared object: tests/test_plugins.c gives each of them from the broken plugins of
+ * tests/plugins/, at a `plugins:` entry's line and column. */
+static const int codes_in_code[] = {
+	PL_D_IO,           PL_D_FILE_TOO_LARGE, PL_D_STAGE_MALFORMED,  PL_D_STAGE_INIT,
+	PL_D_PLUGIN_OPEN,  PL_D_PLUGIN_SYMBOL,  PL_D_PLUGIN_MALFORMED, PL_D_PLUGIN_ABI,
+	PL_D_PLUGIN_CLASH,
+};
 
 /* Every file of tests/invalid/ gives exactly the diagnostics its header lists. */
 static void test_invalid_configs(void **state)
@@ -137,12 +143,14 @@ static void test_docs_cover_every_code(void **state)
 		fail_msg("docs/diagnostics.md: %zu problem(s) (see above)", bad);
 }
 
-/* The examples in pipelines/ give no error and no warning. */
+/* The examples in pipelines/ give no error and no warning, with the built-in stages and
+ * those of the example plugins. */
 static void test_pipelines_clean(void **state)
 {
 	(void)state;
 	pl_registry *reg;
 	assert_int_equal(pl_registry_create(&reg), 0);
+	pl_test_load_example_plugins(reg);
 	size_t n, bad = 0;
 	char **names = pl_case_list(PIPELINES_DIR, ".yaml", &n);
 	assert_true(n > 0);

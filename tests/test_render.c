@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "example_plugins.h"
 #include "load.h"
 #include "registry.h"
 #include "render.h"
@@ -44,6 +45,7 @@ static pl_registry *registry(void)
 	if (the_registry == NULL) {
 		assert_int_equal(pl_registry_create(&the_registry), 0);
 		assert_int_equal(pl_registry_add(the_registry, &weird_stage), 0);
+		pl_test_load_example_plugins(the_registry);
 	}
 	return the_registry;
 }
