@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -261,6 +262,10 @@ static void default_dir(char *buf, size_t len)
 	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
 		return;
 	snprintf(buf, len, "%s/../lib/pipeline/plugins", exe);
+	/* Name it plainly in listings and messages: /usr/lib/..., not bin/../lib. */
+	char real[PATH_MAX];
+	if (realpath(buf, real) != NULL)
+		snprintf(buf, len, "%s", real);
 }
 
 int pl_cli_registry(const pl_cli_args *a, pl_registry **out)

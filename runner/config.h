@@ -94,7 +94,8 @@ typedef struct pl_config {
 	size_t n_chans;
 	pl_cfg_plugin *plugins; /* `plugins:`, loaded by pl_load_text() */
 	size_t n_plugins;
-	char **sets; /* copies of the --set overrides applied, for diagnostics */
+	int plugin_failed; /* one could not be loaded: its stages are unknown */
+	char **sets;       /* copies of the --set overrides applied, for diagnostics */
 	size_t n_sets;
 	size_t form_errors; /* errors decoding found (only in pl_config_decode()'s result) */
 	pl_pos *muted;      /* values already reported (bad ${VAR}): no second diagnostic */

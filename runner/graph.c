@@ -143,6 +143,10 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	if (n->stage == NULL || want == 0)
 		return 0;
 	const pl_stage *st = pl_registry_find(reg, n->stage);
+	/* A plugin that failed to load was reported; its stages would only
+	 * be reported again, node by node. */
+	if (st == NULL && cfg->plugin_failed)
+		return 0;
 	if (st == NULL) {
 		size_t count;
 		const char *const *names = pl_registry_names(reg, &count);

@@ -30,6 +30,7 @@ int pl_load_text(const char *file, const char *text, size_t len, const pl_load_o
 			return PL_ENOMEM;
 		}
 		if (lrc != 0) {
+			cfg->plugin_failed = 1;
 			pl_cfg_diag(cfg, d, lrc, cfg->plugins[i].pos, "%s", err);
 			rc = PL_EINVAL;
 		}

@@ -159,8 +159,7 @@ int pl_params_create(const pl_stage *stage, pl_params **out, char *err, size_t e
 		int rc = parse_value(spec, spec->default_value, 0, &p->values[i], err, errlen);
 		if (rc != 0) {
 			if (rc != PL_ENOMEM)
-				errf(err, errlen,
-				     "stage's default for parameter '%s' is invalid: '%s'",
+				errf(err, errlen, "the default of parameter '%s' is invalid: '%s'",
 				     spec->name, spec->default_value);
 			pl_params_destroy(p);
 			return rc == PL_ENOMEM ? rc : PL_EINVAL;

@@ -23,6 +23,15 @@ static int stage_name_ok(const char *s)
 	return 1;
 }
 
+/* Plain ASCII text, short enough to quote in a message. */
+static int printable(const char *s)
+{
+	for (size_t n = 0; *s != '\0'; s++, n++)
+		if (n > 64 || (unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int param_name_ok(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 64)
@@ -49,8 +58,16 @@ static int check_stage(const pl_stage *st, uint32_t i, char *err, size_t errlen)
 		return PL_D_PLUGIN_MALFORMED;
 	}
 	if (!stage_name_ok(st->name)) {
-		snprintf(err, errlen, "stage %u has %s name; a stage name is 1 to 64 of [a-z0-9_-]",
-			 i, st->name == NULL ? "no" : "an invalid");
+		if (st->name != NULL && printable(st->name))
+			snprintf(
+				err, errlen,
+				"stage %u has the invalid name '%.64s'; a stage name is 1 to 64 of "
+				"[a-z0-9_-]",
+				i, st->name);
+		else
+			snprintf(err, errlen,
+				 "stage %u has %s name; a stage name is 1 to 64 of [a-z0-9_-]", i,
+				 st->name == NULL ? "no" : "an unprintable");
 		return PL_D_PLUGIN_MALFORMED;
 	}
 	const char *name = st->name;

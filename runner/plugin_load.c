@@ -32,6 +32,11 @@ int pl_registry_load(pl_registry *r, const char *path, char *err, size_t errlen)
 	void *h = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
 		const char *why = dlerror();
+		/* glibc starts the reason with the file name: said already. */
+		size_t n = strlen(open_path);
+		if (why != NULL && strncmp(why, open_path, n) == 0 &&
+		    strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
 		snprintf(err, errlen,
 			 "cannot load plugin '%s': %s (a plugin is a shared object built with "
 			 "-shared -fPIC; see docs/plugins.md)",

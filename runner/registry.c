@@ -123,10 +123,17 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
 	for (uint32_t i = 0; i < p->n_stages; i++) {
 		const struct entry *old = find(r, p->stages[i]->name);
 		if (old != NULL) {
-			snprintf(err, errlen,
-				 "its stage '%s' clashes with the stage of that name from %s; "
-				 "rename one of them, or load only one of the two",
-				 p->stages[i]->name, old->origin ? old->origin : "the program");
+			if (old->origin != NULL && strcmp(old->origin, PL_REGISTRY_BUILTIN) == 0)
+				snprintf(err, errlen,
+					 "its stage '%s' has the name of a built-in stage; rename "
+					 "it",
+					 p->stages[i]->name);
+			else
+				snprintf(err, errlen,
+					 "its stage '%s' clashes with the stage of that name from "
+					 "%s; rename one of them, or load only one of the two",
+					 p->stages[i]->name,
+					 old->origin ? old->origin : "the program");
 			return PL_D_PLUGIN_CLASH;
 		}
 	}

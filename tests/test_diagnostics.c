@@ -280,7 +280,7 @@ static void test_stage_malformed(void **state)
 	assert_int_equal(d.items[0].pos.col, 35);
 	assert_string_equal(
 		d.items[0].message,
-		"stage 'bad-default' is malformed: stage's default for parameter 'n' is "
+		"stage 'bad-default' is malformed: the default of parameter 'n' is "
 		"invalid: 'ten'");
 	pl_diags_clear(&d);
 	pl_registry_destroy(reg);

@@ -347,12 +347,12 @@ static const struct {
 	const pl_stage *stage;
 	const char *err;
 } bad_default_cases[] = {
-	{ &bad_int, "stage's default for parameter 'n' is invalid: 'ten'" },
-	{ &bad_range, "stage's default for parameter 'n' is invalid: '50'" },
-	{ &bad_overflow, "stage's default for parameter 'n' is invalid: '18446744073709551616'" },
-	{ &bad_bool, "stage's default for parameter 'on' is invalid: 'yes'" },
-	{ &bad_float, "stage's default for parameter 'x' is invalid: '1,5'" },
-	{ &bad_type, "stage's default for parameter 'w' is invalid: '1'" },
+	{ &bad_int, "the default of parameter 'n' is invalid: 'ten'" },
+	{ &bad_range, "the default of parameter 'n' is invalid: '50'" },
+	{ &bad_overflow, "the default of parameter 'n' is invalid: '18446744073709551616'" },
+	{ &bad_bool, "the default of parameter 'on' is invalid: 'yes'" },
+	{ &bad_float, "the default of parameter 'x' is invalid: '1,5'" },
+	{ &bad_type, "the default of parameter 'w' is invalid: '1'" },
 };
 
 static void test_malformed_default(void **state)

@@ -230,11 +230,18 @@ typedef const pl_plugin *(*pl_plugin_entry_fn)(void);
 #define PL__EXPORT
 #endif
 
-#define PL_PLUGIN_EXPORT(descriptor)                       \
-	PL__EXPORT const pl_plugin *pipeline_plugin(void); \
-	PL__EXPORT const pl_plugin *pipeline_plugin(void)  \
-	{                                                  \
-		return &(descriptor);                      \
+#ifdef __cplusplus
+#define PL__EXTERN_C extern "C"
+#else
+#define PL__EXTERN_C
+#endif
+
+/* Defines the entry point, with C linkage (also when compiled as C++). */
+#define PL_PLUGIN_EXPORT(descriptor)                                    \
+	PL__EXTERN_C PL__EXPORT const pl_plugin *pipeline_plugin(void); \
+	PL__EXTERN_C PL__EXPORT const pl_plugin *pipeline_plugin(void)  \
+	{                                                               \
+		return &(descriptor);                                   \
 	}
 
 #ifdef __cplusplus
