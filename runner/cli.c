@@ -258,14 +258,18 @@ static void default_dir(char *buf, size_t len)
 		return;
 	*slash = '\0';
 	struct stat st;
-	snprintf(buf, len, "%s/plugins", exe);
-	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+	int w = snprintf(buf, len, "%s/plugins", exe);
+	if (w > 0 && (size_t)w < len && stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
 		return;
-	snprintf(buf, len, "%s/../lib/pipeline/plugins", exe);
+	w = snprintf(buf, len, "%s/../lib/pipeline/plugins", exe);
+	if (w < 0 || (size_t)w >= len) {
+		buf[0] = '\0';
+		return;
+	}
 	/* Name it plainly in listings and messages: /usr/lib/..., not bin/../lib. */
 	char real[PATH_MAX];
-	if (realpath(buf, real) != NULL)
-		snprintf(buf, len, "%s", real);
+	if (realpath(buf, real) != NULL && strlen(real) < len)
+		memcpy(buf, real, strlen(real) + 1);
 }
 
 int pl_cli_registry(const pl_cli_args *a, pl_registry **out)

@@ -15,12 +15,15 @@ suite() {
 	local name=$1 dir=$2
 	shift 2
 	echo "=== $name ($dir)"
+	# Debug unless the suite says otherwise (a later -D wins).
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs" >/dev/null
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
-suite "gcc" build-test -DCMAKE_C_COMPILER=gcc
+# Optimised, as scripts/build-and-run.sh builds: -O2 enables warnings (-Werror) that
+# -O0 does not, and tests the code as users run it.
+suite "gcc, optimised" build-test -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # Only the fuzz target (its ctest run: 60 s of fuzz_config, any crash, leak or hang fails).
 suite "clang, libFuzzer (60 s)" build-fuzz -DCMAKE_C_COMPILER=clang -DPL_FUZZ=ON \
 	-DPL_BUILD_TESTS=OFF -DPL_BUILD_BENCH=OFF
