@@ -377,6 +377,7 @@ static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
 		ERR(dec, EXPECTED_LIST, pl_yaml_pos(n),
 		    "'plugins' must be a list of plugin files, like [plugins/libmine.so], got %s",
 		    pl_yaml_kind(n));
+		dec->cfg->plugin_failed = 1; /* their stages are unknown: no more errors */
 		return;
 	}
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
@@ -392,8 +393,16 @@ static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *v = node_at(dec, *it);
+		if (v->type != YAML_SCALAR_NODE || pl_yaml_is_null(v) || scalar(v)[0] == '\0') {
+			ERR(dec, NOT_STRING, pl_yaml_pos(v),
+			    "each entry of 'plugins' is the path of a plugin file, got %s",
+			    v->type == YAML_SCALAR_NODE && !pl_yaml_is_null(v) ? "an empty string"
+									       : pl_yaml_kind(v));
+			cfg->plugin_failed = 1;
+			continue;
+		}
 		char *written = NULL;
-		if (!get_string(dec, v, "a plugin file", &written))
+		if (!get_string(dec, v, "plugins", &written))
 			continue;
 		size_t len = (size_t)dir_len + strlen(written) + 1;
 		char *path = malloc(len);

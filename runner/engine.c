@@ -26,6 +26,19 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* What a stage's return code says when it gave no reason with failf(). */
+static const char *describe_rc(char *buf, size_t len, int rc)
+{
+	if (strcmp(pl_strerror(rc), "unknown error") == 0)
+		snprintf(buf, len,
+			 "the stage returned %d, which is not a PL_E* code of pipeline/plugin.h "
+			 "(give the reason with failf())",
+			 rc);
+	else
+		snprintf(buf, len, "%s", pl_strerror(rc));
+	return buf;
+}
+
 int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engine **out,
 		     pl_diags *d)
 {
@@ -97,10 +110,12 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 			}
 			if (rc == PL_ENOMEM && w->error[0] == '\0')
 				goto oom;
+			char why[160];
 			pl_cfg_diag(cfg, d, PL_D_STAGE_INIT,
 				    n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
 				    "node '%s' (stage '%s') failed to start: %s", n->cfg->name,
-				    st->name, w->error[0] ? w->error : pl_strerror(rc));
+				    st->name,
+				    w->error[0] ? w->error : describe_rc(why, sizeof(why), rc));
 			failed = 1;
 			break;
 		}
@@ -181,7 +196,7 @@ static void *worker_main(void *arg)
 	if (rc != 0 && rc != PL_ECANCELED) {
 		w->rc = rc;
 		if (w->error[0] == '\0')
-			snprintf(w->error, sizeof(w->error), "%s", pl_strerror(rc));
+			describe_rc(w->error, sizeof(w->error), rc);
 		/* Generators everywhere stop producing at once. */
 		atomic_store(&e->stopping, 1);
 	}

@@ -156,11 +156,13 @@ int pl_params_create(const pl_stage *stage, pl_params **out, char *err, size_t e
 		const pl_param_spec *spec = &stage->params[i];
 		if (spec->default_value == NULL)
 			continue;
-		int rc = parse_value(spec, spec->default_value, 0, &p->values[i], err, errlen);
+		char why[256] = "";
+		int rc = parse_value(spec, spec->default_value, 0, &p->values[i], why, sizeof(why));
 		if (rc != 0) {
 			if (rc != PL_ENOMEM)
-				errf(err, errlen, "the default of parameter '%s' is invalid: '%s'",
-				     spec->name, spec->default_value);
+				errf(err, errlen,
+				     "the default of parameter '%s' is invalid: '%s' (%s)",
+				     spec->name, spec->default_value, why);
 			pl_params_destroy(p);
 			return rc == PL_ENOMEM ? rc : PL_EINVAL;
 		}

@@ -156,8 +156,10 @@ int pl__plugin_check(const pl_plugin *p, char *err, size_t errlen)
 	if (p->magic != PL_PLUGIN_MAGIC) {
 		snprintf(err, errlen,
 			 "its descriptor does not start with the magic number 0x%08x (found "
-			 "0x%08x): not a pipeline plugin, or built from another header",
-			 PL_PLUGIN_MAGIC, p->magic);
+			 "0x%08x): %s",
+			 PL_PLUGIN_MAGIC, p->magic,
+			 p->magic == 0 ? "was it built with PL_PLUGIN_HEADER?"
+				       : "not a pipeline plugin, or built from another header");
 		return PL_D_PLUGIN_ABI;
 	}
 	if (p->abi_major != PL_ABI_MAJOR || p->abi_minor > PL_ABI_MINOR) {

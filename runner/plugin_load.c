@@ -37,10 +37,18 @@ int pl_registry_load(pl_registry *r, const char *path, char *err, size_t errlen)
 		if (why != NULL && strncmp(why, open_path, n) == 0 &&
 		    strncmp(why + n, ": ", 2) == 0)
 			why += n + 2;
-		snprintf(err, errlen,
-			 "cannot load plugin '%s': %s (a plugin is a shared object built with "
-			 "-shared -fPIC; see docs/plugins.md)",
-			 path, why ? why : "unknown error");
+		if (why != NULL && strstr(why, "undefined symbol") != NULL)
+			snprintf(
+				err, errlen,
+				"cannot load plugin '%s': %s (a plugin links against nothing of "
+				"pipeline: it calls the runner through w->host; link the libraries "
+				"it needs itself)",
+				path, why);
+		else
+			snprintf(err, errlen,
+				 "cannot load plugin '%s': %s (a plugin is a shared object built "
+				 "with -shared -fPIC; see docs/plugins.md)",
+				 path, why ? why : "unknown error");
 		return PL_D_PLUGIN_OPEN;
 	}
 	if (pl__registry_holds(r, h)) {

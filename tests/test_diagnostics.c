@@ -278,10 +278,9 @@ static void test_stage_malformed(void **state)
 	assert_int_equal(d.items[0].code, PL_D_STAGE_MALFORMED);
 	assert_int_equal(d.items[0].pos.line, 4);
 	assert_int_equal(d.items[0].pos.col, 35);
-	assert_string_equal(
-		d.items[0].message,
-		"stage 'bad-default' is malformed: the default of parameter 'n' is "
-		"invalid: 'ten'");
+	assert_string_equal(d.items[0].message,
+			    "stage 'bad-default' is malformed: the default of parameter 'n' is "
+			    "invalid: 'ten' (expected an integer, got 'ten')");
 	pl_diags_clear(&d);
 	pl_registry_destroy(reg);
 }

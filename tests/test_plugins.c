@@ -92,14 +92,15 @@ static const struct broken broken[] = {
 	{ "truncated.so", PL_D_PLUGIN_MALFORMED, NULL }, /* sizes: see test_truncated */
 	{ "short_stage.so", PL_D_PLUGIN_MALFORMED, NULL },
 	{ "bad_name.so", PL_D_PLUGIN_MALFORMED,
-	  "plugin '{}' refused: stage 1 has the invalid name 'Bad Name'; a stage name is 1 to 64 of "
+	  "plugin '{}' refused: stage 1 has the invalid name 'Bad Name'; a stage name is 1 to 64 "
+	  "of "
 	  "[a-z0-9_-]" },
 	{ "no_process.so", PL_D_PLUGIN_MALFORMED,
 	  "plugin '{}' refused: stage 'test-no-process' is a transform: it needs process() and "
 	  "no generate()" },
 	{ "bad_default.so", PL_D_PLUGIN_MALFORMED,
 	  "plugin '{}' refused: stage 'test-bad-default': the default of parameter 'n' is "
-	  "invalid: 'ten'" },
+	  "invalid: 'ten' (expected an integer, got 'ten')" },
 	{ "dup_param.so", PL_D_PLUGIN_MALFORMED,
 	  "plugin '{}' refused: stage 'test-dup-param' declares parameter 'n' twice" },
 	{ "dup_stage.so", PL_D_PLUGIN_MALFORMED,
