@@ -38,20 +38,6 @@ static const pl_cli_spec spec_stages = { .name = "stages",
 					 .operand = "stage",
 					 .operand_optional = 1 };
 
-static const char *kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case PL_STAGE_GENERATOR:
-		return "generator";
-	case PL_STAGE_TRANSFORM:
-		return "transform";
-	case PL_STAGE_SINK:
-		return "sink";
-	default:
-		return "unknown";
-	}
-}
-
 /* The node type (config.md) whose nodes run stages of `kind`. */
 static const char *node_type(uint32_t kind)
 {
@@ -131,7 +117,7 @@ static void list_text(const pl_registry *reg, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const pl_stage *st = pl_registry_find(reg, names[i]);
 		wn = max_size(wn, width(names[i]));
-		wk = max_size(wk, width(kind_name(st->kind)));
+		wk = max_size(wk, width(pl_stage_kind_name(st->kind)));
 		wo = max_size(wo, width(origin_text(reg, names[i])));
 	}
 	struct row r = { .out = out };
@@ -143,7 +129,7 @@ static void list_text(const pl_registry *reg, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		const pl_stage *st = pl_registry_find(reg, names[i]);
 		cell(&r, names[i], wn + 2);
-		cell(&r, kind_name(st->kind), wk + 2);
+		cell(&r, pl_stage_kind_name(st->kind), wk + 2);
 		cell(&r, origin_text(reg, names[i]), wo + 2);
 		cell(&r, st->description, 0);
 		end_row(&r);
@@ -282,7 +268,7 @@ static void show_text(const pl_registry *reg, const pl_stage *st, FILE *out)
 		snprintf(workers, sizeof(workers), "%" PRIu32, st->max_workers);
 	const char *rows[][2] = {
 		{ "Name", st->name },
-		{ "Kind", kind_name(st->kind) },
+		{ "Kind", pl_stage_kind_name(st->kind) },
 		{ "Node type", node_type(st->kind) },
 		{ "Description", st->description },
 		{ "Origin", origin_text(reg, st->name) },
@@ -319,7 +305,7 @@ static void stage_json(const pl_registry *reg, const pl_stage *st, const char *i
 	pl_json_string(out, st->name);
 	fprintf(out,
 		",\n%s  \"kind\": \"%s\",\n%s  \"node_type\": \"%s\",\n%s  \"origin\": ", indent,
-		kind_name(st->kind), indent, node_type(st->kind), indent);
+		pl_stage_kind_name(st->kind), indent, node_type(st->kind), indent);
 	json_string_or_null(out, pl_registry_origin(reg, st->name));
 	fprintf(out, ",\n%s  \"description\": ", indent);
 	pl_json_string(out, st->description);

@@ -9,20 +9,6 @@
 
 #define ERR(cfg, d, code, pos, ...) pl_cfg_diag((cfg), (d), PL_D_##code, (pos), __VA_ARGS__)
 
-static const char *kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case PL_STAGE_GENERATOR:
-		return "generator";
-	case PL_STAGE_TRANSFORM:
-		return "transform";
-	case PL_STAGE_SINK:
-		return "sink";
-	default:
-		return "unknown";
-	}
-}
-
 /* The stage kind a node type runs; 0 for fan-in, which runs none. */
 static uint32_t kind_for_type(int type)
 {
@@ -156,15 +142,16 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 			    "unknown stage '%s'; did you mean '%s'?", n->stage, hint);
 		else
 			ERR(cfg, d, UNKNOWN_STAGE, n->stage_pos,
-			    "unknown stage '%s'; the %s stages are: %s", n->stage, kind_name(want),
+			    "unknown stage '%s'; the %s stages are: %s", n->stage,
+			    pl_stage_kind_name(want),
 			    stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
 	if (st->kind != want) {
 		ERR(cfg, d, STAGE_KIND, n->stage_pos,
 		    "stage '%s' is a %s, but %s node '%s' runs a %s stage: %s", st->name,
-		    kind_name(st->kind), pl_node_type_name(n->type), name, kind_name(want),
-		    stages_of_kind(reg, want, list, sizeof(list)));
+		    pl_stage_kind_name(st->kind), pl_node_type_name(n->type), name,
+		    pl_stage_kind_name(want), stages_of_kind(reg, want, list, sizeof(list)));
 		return 0;
 	}
 	/* (A generator's one worker is checked with its shape.) */

@@ -164,6 +164,20 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
 	return 0;
 }
 
+const char *pl_stage_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case PL_STAGE_GENERATOR:
+		return "generator";
+	case PL_STAGE_TRANSFORM:
+		return "transform";
+	case PL_STAGE_SINK:
+		return "sink";
+	default:
+		return "unknown";
+	}
+}
+
 const pl_stage *pl_registry_find(const pl_registry *r, const char *name)
 {
 	const struct entry *e = find(r, name);

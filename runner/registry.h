@@ -46,6 +46,9 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
  */
 int pl_registry_load(pl_registry *r, const char *path, char *err, size_t errlen);
 
+/* "generator", "transform", "sink" (or "unknown") for a pl_stage's kind. */
+const char *pl_stage_kind_name(uint32_t kind);
+
 /* The stage called `name`, or NULL. */
 const pl_stage *pl_registry_find(const pl_registry *r, const char *name);
 
