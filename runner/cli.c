@@ -106,6 +106,8 @@ static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, 
 	int got;
 	if (spec->quiet && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
 		out->quiet = 1;
+	} else if (spec->no_plugins && strcmp(a, "--no-plugins") == 0) {
+		out->no_plugins = 1;
 	} else if (spec->werror && strcmp(a, "--werror") == 0) {
 		out->werror = 1;
 	} else if (spec->formats != NULL &&
@@ -168,6 +170,9 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 				return code;
 		}
 	}
+	if (out->no_plugins && out->n_plugins > 0)
+		return pl_cli_usage("%s: --plugin and --no-plugins contradict each other",
+				    spec->name);
 	if (out->n_files == 0 && !spec->operand_optional)
 		return pl_cli_usage("%s: no FILE given; see 'pipeline %s --help'", spec->name,
 				    spec->name);
@@ -218,12 +223,14 @@ static int load_dir(pl_registry *reg, const char *dir, const char *where)
 			cap = cap ? cap * 2 : 8;
 			char **bigger = realloc(names, cap * sizeof(*names));
 			if (bigger == NULL) {
+				fputs("pipeline: error: out of memory\n", stderr);
 				code = PL_EXIT_FAILURE;
 				break;
 			}
 			names = bigger;
 		}
 		if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL) {
+			fputs("pipeline: error: out of memory\n", stderr);
 			code = PL_EXIT_FAILURE;
 			break;
 		}
@@ -238,8 +245,6 @@ static int load_dir(pl_registry *reg, const char *dir, const char *where)
 		free(names[i]);
 	}
 	free(names);
-	if (code == PL_EXIT_FAILURE)
-		fputs("pipeline: error: out of memory\n", stderr);
 	return code;
 }
 
@@ -276,12 +281,15 @@ int pl_cli_registry(const pl_cli_args *a, pl_registry **out)
 {
 	*out = NULL;
 	pl_registry *reg = NULL;
-	if (pl_registry_create(&reg) != 0) {
-		fputs("pipeline: error: out of memory\n", stderr);
+	int rc = pl_registry_create(&reg);
+	if (rc != 0) {
+		/* (A malformed built-in said so already.) */
+		if (rc == PL_ENOMEM)
+			fputs("pipeline: error: out of memory\n", stderr);
 		return PL_EXIT_FAILURE;
 	}
 	int code = 0;
-	const char *path = getenv(PL_PLUGIN_PATH_ENV);
+	const char *path = a->no_plugins ? NULL : getenv(PL_PLUGIN_PATH_ENV);
 	for (const char *p = path; code == 0 && p != NULL && *p != '\0';) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
@@ -294,7 +302,9 @@ int pl_cli_registry(const pl_cli_args *a, pl_registry **out)
 		p = colon ? colon + 1 : p + len;
 	}
 	char dir[4096];
-	default_dir(dir, sizeof(dir));
+	dir[0] = '\0';
+	if (!a->no_plugins)
+		default_dir(dir, sizeof(dir));
 	if (code == 0 && dir[0] != '\0')
 		code = load_dir(reg, dir, dir);
 	for (size_t i = 0; code == 0 && i < a->n_plugins; i++)

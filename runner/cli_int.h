@@ -46,6 +46,7 @@ typedef struct pl_cli_spec {
 	const char *operand;        /* what a positional argument is, for messages
 				     * ("stage"); NULL: "file" */
 	int operand_optional;       /* no positional argument is no error */
+	int no_plugins;             /* accepts --no-plugins */
 } pl_cli_spec;
 
 /* A parsed command line.  Strings point into argv. */
@@ -57,6 +58,7 @@ typedef struct pl_cli_args {
 	pl_cli_sets sets;
 	const char **plugins; /* --plugin FILE, argc slots */
 	size_t n_plugins;
+	int no_plugins; /* --no-plugins: load none, run no plugin code */
 } pl_cli_args;
 
 /* Parses `argc` arguments against `spec`: options anywhere, "--" ends them,

@@ -27,6 +27,9 @@ static const char usage_validate[] =
 	"                       message} on standard output\n"
 	"  --set NODE.KEY=VAL   override a value in every file (repeatable)\n"
 	"  --plugin FILE        load the stages of a plugin (.so) (repeatable)\n"
+	"  --no-plugins         load no plugin at all, so that no plugin code runs (for\n"
+	"                       configs you do not trust); stages that plugins would\n"
+	"                       bring are then left unchecked\n"
 	"  -q, --quiet          no summary line on standard error\n"
 	"  -h, --help           show this help\n"
 	"\n"
@@ -146,6 +149,7 @@ static const pl_cli_spec spec_validate = { .name = "validate",
 					   .usage = usage_validate,
 					   .formats = validate_formats,
 					   .quiet = 1,
+					   .no_plugins = 1,
 					   .werror = 1 };
 
 int pl_cli_validate(int argc, char **argv)
@@ -173,7 +177,10 @@ int pl_cli_validate(int argc, char **argv)
 	}
 	int json = args.format == 1;
 
-	pl_load_options opt = { .sets = args.sets.v, .n_sets = args.sets.n };
+	pl_load_options opt = { .sets = args.sets.v,
+				.n_sets = args.sets.n,
+				.skip_plugins = args.no_plugins,
+				.plugins_unloaded = args.no_plugins };
 	size_t errors = 0, warnings = 0, bad_files = 0;
 	int first = 1, oom = 0;
 	if (json)

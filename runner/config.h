@@ -114,6 +114,10 @@ typedef struct pl_load_options {
 	/* Check the form of `plugins:` but load none (the fuzzer: it must not
 	 * dlopen() whatever path it makes up). */
 	int skip_plugins;
+	/* Stages may come from plugins that were not loaded (validate
+	 * --no-plugins): an unknown stage is an error only when its name is
+	 * close to a built-in one. */
+	int plugins_unloaded;
 } pl_load_options;
 
 /* Decodes the config in `len` bytes of `text`, reporting every problem of

@@ -389,7 +389,9 @@ static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
 	}
 	/* The directory of the config file ("" for standard input). */
 	const char *slash = strrchr(cfg->file, '/');
-	int dir_len = cfg->file[0] != '<' && slash != NULL ? (int)(slash - cfg->file) + 1 : 0;
+	int dir_len = strcmp(cfg->file, "<stdin>") != 0 && slash != NULL
+			      ? (int)(slash - cfg->file) + 1
+			      : 0;
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *v = node_at(dec, *it);

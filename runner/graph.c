@@ -129,10 +129,18 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	if (n->stage == NULL || want == 0)
 		return 0;
 	const pl_stage *st = pl_registry_find(reg, n->stage);
-	/* A plugin that failed to load was reported; its stages would only
-	 * be reported again, node by node. */
-	if (st == NULL && cfg->plugin_failed)
-		return 0;
+	/* A plugin that failed to load was reported; its stages would only be
+	 * reported again, node by node.  A name close to a built-in stage is a
+	 * typo all the same. */
+	if (st == NULL && cfg->plugin_failed) {
+		size_t count, k = 0;
+		const char *const *names = pl_registry_names(reg, &count);
+		while (k < count && pl_registry_origin(reg, names[k]) != NULL &&
+		       strcmp(pl_registry_origin(reg, names[k]), PL_REGISTRY_BUILTIN) == 0)
+			k++; /* the built-ins come first */
+		if (pl_suggest(n->stage, names, k) == NULL)
+			return 0;
+	}
 	if (st == NULL) {
 		size_t count;
 		const char *const *names = pl_registry_names(reg, &count);

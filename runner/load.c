@@ -22,6 +22,10 @@ int pl_load_text(const char *file, const char *text, size_t len, const pl_load_o
 	if (cfg == NULL)
 		return rc;
 	/* Its plugins first, so that their stages are known to the checks. */
+	/* Plugins not loaded: the stages they would bring are not known, and
+	 * not reported as unknown either. */
+	if (opt && ((cfg->n_plugins > 0 && opt->skip_plugins) || opt->plugins_unloaded))
+		cfg->plugin_failed = 1;
 	for (size_t i = 0; i < cfg->n_plugins && !(opt && opt->skip_plugins); i++) {
 		char err[1024];
 		int lrc = pl_registry_load(reg, cfg->plugins[i].path, err, sizeof(err));

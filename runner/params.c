@@ -17,8 +17,9 @@ struct value {
 };
 
 struct pl_params {
-	/* The stage's schema, not the stage: the registry's copy of a stage
-	 * may go before a config that was checked against it is freed. */
+	/* The stage's schema, not the stage, so that pl_params_destroy() reads
+	 * nothing of the registry's copy of the stage.  The specs themselves
+	 * live in the stage's code: for a plugin, until its file is closed. */
 	const pl_param_spec *specs;
 	uint32_t n_specs;
 	const char *stage_name;

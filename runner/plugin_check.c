@@ -136,10 +136,8 @@ static int check_stage(const pl_stage *st, uint32_t i, char *err, size_t errlen)
 	pl_params *params = NULL;
 	int rc = pl_params_create(st, &params, why, sizeof(why));
 	pl_params_destroy(params);
-	if (rc == PL_ENOMEM) {
-		snprintf(err, errlen, "out of memory");
-		return PL_D_PLUGIN_MALFORMED;
-	}
+	if (rc == PL_ENOMEM)
+		return PL_ENOMEM;
 	if (rc != 0) {
 		snprintf(err, errlen, "stage '%s': %s", name, why);
 		return PL_D_PLUGIN_MALFORMED;

@@ -12,8 +12,8 @@
  * kind, name [a-z0-9_-]+, a description, the callbacks its kind needs,
  * parameters with valid names, types, no duplicates, defaults and ranges
  * that hold).  Reads no field past what the descriptor's `size` covers.
- * Returns 0, or a diagnostic code (PL_D_PLUGIN_ABI, PL_D_PLUGIN_MALFORMED)
- * with the reason in `err`.
+ * Returns 0, a diagnostic code (PL_D_PLUGIN_ABI, PL_D_PLUGIN_MALFORMED)
+ * with the reason in `err`, or PL_ENOMEM (negative).
  */
 int pl__plugin_check(const pl_plugin *p, char *err, size_t errlen);
 

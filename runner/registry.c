@@ -145,19 +145,26 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
 	if (copy == NULL)
 		return PL_ENOMEM;
 	r->origins[r->n_origins++] = copy;
+	/* All or nothing: a plugin half registered would leave names pointing
+	 * into a file its loader is about to close. */
+	size_t before = r->n;
 	for (uint32_t i = 0; i < p->n_stages; i++) {
 		const pl_stage *st = p->stages[i];
 		struct entry *e = calloc(1, sizeof(*e));
-		if (e == NULL)
-			return PL_ENOMEM;
-		/* Only what the plugin's own descriptor holds; a newer plugin's
-		 * extra fields are not ours to read. */
-		memcpy(&e->copy, st, st->size < sizeof(e->copy) ? st->size : sizeof(e->copy));
-		e->copy.size = (uint32_t)sizeof(e->copy);
-		e->stage = &e->copy;
-		e->origin = copy;
-		if (append(r, e) != 0) {
+		if (e != NULL) {
+			/* Only what the plugin's own descriptor holds; a newer
+			 * plugin's extra fields are not ours to read. */
+			memcpy(&e->copy, st,
+			       st->size < sizeof(e->copy) ? st->size : sizeof(e->copy));
+			e->copy.size = (uint32_t)sizeof(e->copy);
+			e->stage = &e->copy;
+			e->origin = copy;
+		}
+		if (e == NULL || append(r, e) != 0) {
 			free(e);
+			while (r->n > before)
+				free(r->entries[--r->n]);
+			free(r->origins[--r->n_origins]);
 			return PL_ENOMEM;
 		}
 	}

@@ -60,9 +60,8 @@ const char *pl_registry_origin(const pl_registry *r, const char *name);
  * valid while the registry lives. */
 const char *const *pl_registry_names(const pl_registry *r, size_t *count);
 
-/* Keeps a dlopen() handle for pl_registry_destroy() to close; with
- * `path`, the file it was loaded from.  Returns 0 or PL_ENOMEM.  (Internal
- * to the registry and plugin_load.c.) */
+/* Keeps a dlopen() handle for pl_registry_destroy() to close.  Returns 0
+ * or PL_ENOMEM.  (Internal to the registry and plugin_load.c.) */
 int pl__registry_keep(pl_registry *r, void *handle);
 /* Nonzero when `handle` is one the registry keeps already. */
 int pl__registry_holds(const pl_registry *r, const void *handle);

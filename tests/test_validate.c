@@ -266,13 +266,44 @@ static void test_env_and_set(void **state)
 			    "'count' of stage 'seq': expected an integer, got 'x' [PL055]\n");
 }
 
+/* --no-plugins loads nothing (no plugin code runs): the stages plugins
+ * would bring go unchecked, a typo of a built-in is still an error. */
+static void test_no_plugins(void **state)
+{
+	(void)state;
+	const char *path =
+		put("np.yaml", "version: 1\nplugins: [no/such/libx.so]\nnodes:\n"
+			       "  - {name: g, type: generator, stage: seq, output: c}\n"
+			       "  - {name: w, type: fan-out, stage: words, input: c, output: d}\n"
+			       "  - {name: s, type: sink, stage: null, input: d}\n");
+	char p[256];
+	snprintf(p, sizeof(p), "%s", path);
+	RUN(&res, "validate", p);
+	assert_int_equal(res.code, 1);
+	assert_non_null(strstr(res.out, ":2:11: error: cannot load plugin '"));
+	RUN(&res, "validate", "--no-plugins", "--werror", p, "pipelines");
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "");
+	put("np.yaml", "version: 1\nplugins: [no/such/libx.so]\nnodes:\n"
+		       "  - {name: g, type: generator, stage: seq, output: c}\n"
+		       "  - {name: s, type: sink, stage: stdoutt, input: c}\n");
+	RUN(&res, "validate", "--no-plugins", p);
+	assert_int_equal(res.code, 1);
+	assert_non_null(strstr(res.out, ":5:34: error: unknown stage 'stdoutt'; did you mean "
+					"'stdout'? [PL050]\n"));
+	RUN(&res, "validate", "--no-plugins", "--plugin", "x.so", p);
+	assert_int_equal(res.code, 2);
+	assert_string_equal(
+		res.err, "pipeline: validate: --plugin and --no-plugins contradict each other\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples_are_valid), cmocka_unit_test(test_text_output),
 		cmocka_unit_test(test_json_output),        cmocka_unit_test(test_werror),
 		cmocka_unit_test(test_directories),        cmocka_unit_test(test_usage),
-		cmocka_unit_test(test_env_and_set),
+		cmocka_unit_test(test_env_and_set),        cmocka_unit_test(test_no_plugins),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
