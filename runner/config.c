@@ -27,6 +27,17 @@ const char *pl_node_type_name(int type)
 	}
 }
 
+int pl__is_name(const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
 int pl_config_find_chan(const pl_config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->n_chans; i++)

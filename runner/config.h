@@ -155,6 +155,10 @@ void pl_config_free(pl_config *cfg);
 /* "generator", "fan-out", "fan-in", "sink". */
 const char *pl_node_type_name(int type);
 
+/* Nonzero when the `len` bytes at `s` are a name of a node, a channel or a
+ * parameter: one or more of [A-Za-z0-9_-]. */
+int pl__is_name(const char *s, size_t len);
+
 /* The index of the channel named `name`, or -1. */
 int pl_config_find_chan(const pl_config *cfg, const char *name);
 

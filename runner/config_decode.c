@@ -276,18 +276,6 @@ static int add_chan(struct decoder *dec, const char *name, pl_pos pos)
 	return (int)cfg->n_chans++;
 }
 
-/* Names of nodes and channels: [A-Za-z0-9_-]+. */
-static int valid_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
-
 /* A node or channel name.  On error *out is left NULL, so that nothing
  * later mistakes a bad name for a real one. */
 static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what, char **out)
@@ -302,7 +290,7 @@ static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what,
 		ERR(dec, BAD_NAME, pl_yaml_pos(n), "the %s is empty", what);
 		return 0;
 	}
-	if (!valid_name(scalar(n))) {
+	if (!pl__is_name(scalar(n), strlen(scalar(n)))) {
 		ERR(dec, BAD_NAME, pl_yaml_pos(n),
 		    "%s '%s' may hold only letters, digits, '_' and '-'", what, scalar(n));
 		return 0;
@@ -339,7 +327,7 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
 		if (k->type != YAML_SCALAR_NODE)
 			continue;
-		if (!valid_name(scalar(k))) {
+		if (!pl__is_name(scalar(k), strlen(scalar(k)))) {
 			ERR(dec, BAD_NAME, pl_yaml_pos(k),
 			    "channel name '%s' may hold only letters, digits, '_' and '-'",
 			    scalar(k));

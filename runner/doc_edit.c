@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "pipeline/plugin.h"
 #include "yaml_doc.h"
 
@@ -160,17 +161,6 @@ int pl_doc_interpolate(yaml_document_t *doc, const char *file, const char *text,
 	return rc;
 }
 
-static int valid_segment(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 int pl_set_parse(const char *text, pl_set *out, char *err, size_t errlen)
 {
 	static const char form[] = "write NODE.KEY=VALUE or NODE.params.KEY=VALUE, e.g. "
@@ -191,7 +181,7 @@ int pl_set_parse(const char *text, pl_set *out, char *err, size_t errlen)
 	const char *key = dot2 ? dot2 + 1 : dot1 ? dot1 + 1 : NULL;
 	if (dot1 == NULL || dot3 != NULL ||
 	    (dot2 != NULL && (dot2 - dot1 - 1 != 6 || memcmp(dot1 + 1, "params", 6) != 0)) ||
-	    !valid_segment(text, (size_t)(dot1 - text)) || key == eq ||
+	    !pl__is_name(text, (size_t)(dot1 - text)) || key == eq ||
 	    (size_t)(dot1 - text) >= sizeof(out->node) || (size_t)(eq - key) >= sizeof(out->key)) {
 		snprintf(err, errlen, "--set '%s' is not an override; %s", text, form);
 		return PL_EINVAL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "diag.h"
 #include "params.h"
 
@@ -32,15 +33,10 @@ static int printable(const char *s)
 	return 1;
 }
 
+/* A parameter is named like a node: pl__is_name(), at most 64 bytes. */
 static int param_name_ok(const char *s)
 {
-	if (s == NULL || *s == '\0' || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return 0;
-	return 1;
+	return s != NULL && strlen(s) <= 64 && pl__is_name(s, strlen(s));
 }
 
 /* Checks one stage; 0 or PL_D_PLUGIN_MALFORMED with `err` set. */
