@@ -184,6 +184,55 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+void pl_cli_paths_free(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int pl_cli_dir_paths(const char *dir, char ***out, size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	DIR *dp = opendir(dir);
+	if (dp == NULL)
+		return PL_EIO;
+	const char *sep = dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	char **paths = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *ent;
+	while (rc == 0 && (ent = readdir(dp)) != NULL) {
+		if (ent->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **bigger = realloc(paths, cap * sizeof(*paths));
+			if (bigger == NULL) {
+				rc = PL_ENOMEM;
+				break;
+			}
+			paths = bigger;
+		}
+		size_t len = strlen(dir) + strlen(sep) + strlen(ent->d_name) + 1;
+		if ((paths[n] = malloc(len)) == NULL) {
+			rc = PL_ENOMEM;
+			break;
+		}
+		snprintf(paths[n++], len, "%s%s%s", dir, sep, ent->d_name);
+	}
+	closedir(dp);
+	if (rc != 0) {
+		pl_cli_paths_free(paths, n);
+		return rc;
+	}
+	if (n > 0)
+		qsort(paths, n, sizeof(*paths), by_name);
+	*out = paths;
+	*count = n;
+	return 0;
+}
 /* Loads one plugin file into `reg`; a failure is printed against `where`.
  * Returns 0, PL_EXIT_USAGE or PL_EXIT_FAILURE. */
 static int load_plugin(pl_registry *reg, const char *path, const char *where)
@@ -208,46 +257,23 @@ static int load_plugin(pl_registry *reg, const char *path, const char *where)
  * not exist is no error (a search path may list some that do not). */
 static int load_dir(pl_registry *reg, const char *dir, const char *where)
 {
-	DIR *dp = opendir(dir);
-	if (dp == NULL)
-		return 0;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **paths;
+	size_t n;
+	int rc = pl_cli_dir_paths(dir, &paths, &n);
+	if (rc == PL_ENOMEM) {
+		fputs("pipeline: error: out of memory\n", stderr);
+		return PL_EXIT_FAILURE;
+	}
 	int code = 0;
-	struct dirent *ent;
-	while (code == 0 && (ent = readdir(dp)) != NULL) {
-		size_t len = strlen(ent->d_name);
-		if (len < 4 || strcmp(ent->d_name + len - 3, ".so") != 0 || ent->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			char **bigger = realloc(names, cap * sizeof(*names));
-			if (bigger == NULL) {
-				fputs("pipeline: error: out of memory\n", stderr);
-				code = PL_EXIT_FAILURE;
-				break;
-			}
-			names = bigger;
-		}
-		if ((names[n] = malloc(strlen(dir) + len + 2)) == NULL) {
-			fputs("pipeline: error: out of memory\n", stderr);
-			code = PL_EXIT_FAILURE;
-			break;
-		}
-		sprintf(names[n++], "%s/%s", dir, ent->d_name);
+	for (size_t i = 0; i < n && code == 0; i++) {
+		const char *name = strrchr(paths[i], '/') + 1;
+		size_t len = strlen(name);
+		if (len >= 4 && strcmp(name + len - 3, ".so") == 0)
+			code = load_plugin(reg, paths[i], where);
 	}
-	closedir(dp);
-	if (n > 0)
-		qsort(names, n, sizeof(*names), by_name);
-	for (size_t i = 0; i < n; i++) {
-		if (code == 0)
-			code = load_plugin(reg, names[i], where);
-		free(names[i]);
-	}
-	free(names);
+	pl_cli_paths_free(paths, n);
 	return code;
 }
-
 /* The default plugin directory: plugins/ beside the binary (a build
  * tree), else ../lib/pipeline/plugins from it (an installation). */
 static void default_dir(char *buf, size_t len)

@@ -68,6 +68,12 @@ typedef struct pl_cli_args {
 int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *out);
 void pl_cli_args_free(pl_cli_args *a);
 
+/* The entries of directory `dir` (hidden ones left out) as paths
+ * "dir/name", sorted.  Returns 0, PL_EIO when it cannot be read, or
+ * PL_ENOMEM.  Ownership: free them with pl_cli_paths_free(). */
+int pl_cli_dir_paths(const char *dir, char ***paths, size_t *n);
+void pl_cli_paths_free(char **paths, size_t n);
+
 /* The environment variable naming plugin directories (':'-separated). */
 #define PL_PLUGIN_PATH_ENV "PIPELINE_PLUGIN_PATH"
 

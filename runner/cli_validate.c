@@ -1,5 +1,4 @@
 /* cli_validate.c - `pipeline validate`: check configs for CI, as text or JSON. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +72,6 @@ static int is_config_name(const char *name)
 	       (n > 4 && strcasecmp(name + n - 4, ".yml") == 0);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Adds the configs under directory `dir`, in name order, recursing into
  * subdirectories (not hidden ones, not through symbolic links).  Only
  * regular files (or links to them) count: a FIFO named x.yaml would block.
@@ -90,39 +84,24 @@ static int add_dir(struct file_list *l, const char *dir, int depth)
 			"pipeline: validate: directories nested more than 64 deep at '%s'\n", dir);
 		return PL_ERANGE;
 	}
-	DIR *dp = opendir(dir);
-	if (dp == NULL)
-		return list_add(l, dir);
-	struct file_list names = { 0 };
-	int rc = 0;
-	struct dirent *ent;
-	while (rc == 0 && (ent = readdir(dp)) != NULL)
-		if (ent->d_name[0] != '.')
-			rc = list_add(&names, ent->d_name);
-	closedir(dp);
-	if (names.n > 0)
-		qsort(names.v, names.n, sizeof(*names.v), by_name);
-	for (size_t i = 0; i < names.n && rc == 0; i++) {
-		size_t len = strlen(dir) + strlen(names.v[i]) + 2;
-		char *path = malloc(len);
-		if (path == NULL) {
-			rc = PL_ENOMEM;
-			break;
-		}
-		snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
-			 names.v[i]);
+	char **paths;
+	size_t n;
+	int rc = pl_cli_dir_paths(dir, &paths, &n);
+	if (rc == PL_EIO)
+		return list_add(l, dir); /* checking it says why it cannot be read */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *path = paths[i];
 		struct stat st;
 		if (lstat(path, &st) != 0)
 			rc = list_add(l, path); /* gone or unreadable: say so */
 		else if (S_ISDIR(st.st_mode))
 			rc = add_dir(l, path, depth + 1);
-		else if (is_config_name(names.v[i]) &&
+		else if (is_config_name(strrchr(path, '/') + 1) &&
 			 (S_ISREG(st.st_mode) ||
 			  (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))))
 			rc = list_add(l, path);
-		free(path);
 	}
-	list_free(&names);
+	pl_cli_paths_free(paths, n);
 	return rc;
 }
 
