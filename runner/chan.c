@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "msg.h"
 
@@ -112,11 +113,28 @@ size_t pl_chan_capacity(const pl_chan *c)
 	return c->capacity;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 {
+	uint64_t waited;
+	return pl_chan_send_timed(tx, msg, &waited);
+}
+
+int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
+{
 	pl_chan *c = tx->chan;
+	uint64_t t0 = 0;
 	assert(msg != NULL);
+	*waited_ns = 0;
 	pthread_mutex_lock(&c->mu);
+	if (c->count == c->slots && !c->closed && !c->aborted)
+		t0 = now_ns();
 	while (c->count == c->slots && !c->closed && !c->aborted) {
 		c->wait_send++;
 		pthread_cond_wait(&c->not_full, &c->mu);
@@ -125,6 +143,8 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 	if (c->aborted || c->closed) {
 		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
+		if (t0 != 0)
+			*waited_ns = now_ns() - t0;
 		return rc;
 	}
 	c->ring[(c->head + c->count) % c->slots] = msg;
@@ -137,6 +157,8 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 	if (c->capacity == 0) {
 		/* The message is the channel's now; wait for its pick-up, or
 		 * for close, after which a drain owns it. */
+		if (c->received < ticket && !c->closed && !c->aborted && t0 == 0)
+			t0 = now_ns();
 		while (c->received < ticket && !c->closed && !c->aborted)
 			pthread_cond_wait(&c->taken, &c->mu);
 		if (c->received < ticket && c->aborted) {
@@ -149,18 +171,32 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 			c->count = 0;
 			c->sent--;
 			pthread_mutex_unlock(&c->mu);
+			if (t0 != 0)
+				*waited_ns = now_ns() - t0;
 			return PL_ECANCELED;
 		}
 	}
 	pthread_mutex_unlock(&c->mu);
+	if (t0 != 0)
+		*waited_ns = now_ns() - t0;
 	return 0;
 }
 
 int pl_chan_recv(pl_chan_rx *rx, pl_msg **out)
 {
+	uint64_t waited;
+	return pl_chan_recv_timed(rx, out, &waited, NULL);
+}
+
+int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq)
+{
 	pl_chan *c = rx->chan;
+	uint64_t t0 = 0;
 	*out = NULL;
+	*waited_ns = 0;
 	pthread_mutex_lock(&c->mu);
+	if (c->count == 0 && !c->closed && !c->aborted)
+		t0 = now_ns();
 	while (c->count == 0 && !c->closed && !c->aborted) {
 		c->wait_recv++;
 		pthread_cond_wait(&c->not_empty, &c->mu);
@@ -169,8 +205,12 @@ int pl_chan_recv(pl_chan_rx *rx, pl_msg **out)
 	if (c->aborted || c->count == 0) {
 		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
+		if (t0 != 0)
+			*waited_ns = now_ns() - t0;
 		return rc;
 	}
+	if (seq != NULL)
+		*seq = c->received;
 	*out = c->ring[c->head];
 	c->ring[c->head] = NULL;
 	c->head = (c->head + 1) % c->slots;
@@ -181,6 +221,8 @@ int pl_chan_recv(pl_chan_rx *rx, pl_msg **out)
 	if (c->capacity == 0)
 		pthread_cond_broadcast(&c->taken);
 	pthread_mutex_unlock(&c->mu);
+	if (t0 != 0)
+		*waited_ns = now_ns() - t0;
 	return 0;
 }
 
@@ -216,6 +258,7 @@ void pl_chan_get_stats(pl_chan *c, pl_chan_stats *out)
 	pthread_mutex_lock(&c->mu);
 	out->sent = c->sent;
 	out->received = c->received;
+	out->buffered = c->count;
 	out->high_water = c->high_water;
 	pthread_mutex_unlock(&c->mu);
 }

@@ -35,6 +35,7 @@ typedef struct pl_chan_rx pl_chan_rx;
 typedef struct pl_chan_stats {
 	uint64_t sent;     /* messages accepted by send */
 	uint64_t received; /* messages handed out by recv */
+	size_t buffered;   /* messages in the channel now */
 	size_t high_water; /* most messages ever buffered at once */
 } pl_chan_stats;
 
@@ -64,6 +65,17 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg);
  * drained (end of stream); PL_ECANCELED if it was aborted.
  * Ownership: on success the caller owns *out; on failure *out is NULL. */
 int pl_chan_recv(pl_chan_rx *rx, pl_msg **out);
+
+/* pl_chan_send() that also stores in *waited_ns how long it was blocked
+ * (0 when it was not; the clock is read only when it blocks). */
+int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns);
+
+/* pl_chan_recv() that also stores in *waited_ns how long it was blocked,
+ * and in *seq (when not NULL) the message's place in the channel's order
+ * of receipt: 0 for the first message ever received, then 1, 2, ...  Each
+ * is given once, under the channel's lock, so concurrent receivers hold
+ * distinct, gap-free numbers. */
+int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq);
 
 /* Marks the end of the stream and wakes every blocked sender and receiver.
  * Returns 0, or PL_ECLOSED if it was already closed (nothing else changes). */

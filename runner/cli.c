@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -99,6 +100,50 @@ void pl_cli_args_free(pl_cli_args *a)
 	pl_cli_sets_free(&a->sets);
 }
 
+/* A number of seconds in [0, 1e6] for option `name` of command `cmd`. */
+static int parse_seconds(const char *cmd, const char *name, const char *value, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 || !(v >= 0) || v > 1e6)
+		return pl_cli_usage(
+			"%s: %s needs a number of seconds between 0 and 1000000, got '%s'", cmd,
+			name, value);
+	*out = v;
+	return 0;
+}
+
+/* run's own options; returns 0, or an exit code after an error. */
+static int parse_run_option(int argc, char **argv, int *i, const pl_cli_spec *spec,
+			    pl_cli_args *out)
+{
+	const char *value;
+	int got;
+	if (strcmp(argv[*i], "--stats") == 0) {
+		out->stats = 1;
+		return 0;
+	}
+	if ((got = pl_cli_option_value(argc, argv, i, "--metrics-json", &value)) != 0) {
+		if (got < 0)
+			return PL_EXIT_USAGE;
+		if (value[0] == '\0')
+			return pl_cli_usage("%s: --metrics-json needs a file", spec->name);
+		out->metrics_json = value;
+		return 0;
+	}
+	if ((got = pl_cli_option_value(argc, argv, i, "--metrics-interval", &value)) != 0)
+		return got < 0 ? PL_EXIT_USAGE
+			       : parse_seconds(spec->name, "--metrics-interval", value,
+					       &out->metrics_interval);
+	if ((got = pl_cli_option_value(argc, argv, i, "--drain-timeout", &value)) != 0)
+		return got < 0 ? PL_EXIT_USAGE
+			       : parse_seconds(spec->name, "--drain-timeout", value,
+					       &out->drain_timeout);
+	return pl_cli_usage("%s: unknown option '%s'; see 'pipeline %s --help'", spec->name,
+			    argv[*i], spec->name);
+}
+
 /* Handles one option; returns 0, or an exit code after an error. */
 static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, pl_cli_args *out)
 {
@@ -129,6 +174,8 @@ static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, 
 		out->plugins[out->n_plugins++] = value;
 	} else if ((got = pl_cli_option_value(argc, argv, i, "--set", &value)) != 0) {
 		return got < 0 ? PL_EXIT_USAGE : pl_cli_sets_add(&out->sets, value);
+	} else if (spec->run) {
+		return parse_run_option(argc, argv, i, spec, out);
 	} else {
 		return pl_cli_usage("%s: unknown option '%s'; see 'pipeline %s --help'", spec->name,
 				    a, spec->name);
@@ -139,6 +186,7 @@ static int parse_option(int argc, char **argv, int *i, const pl_cli_spec *spec, 
 int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->drain_timeout = PL_DEFAULT_DRAIN_TIMEOUT;
 	out->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
 	out->plugins = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
 	if (out->files == NULL || out->plugins == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
@@ -170,6 +218,10 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 				return code;
 		}
 	}
+	if (out->metrics_interval > 0 && out->metrics_json == NULL)
+		return pl_cli_usage("%s: --metrics-interval needs --metrics-json FILE", spec->name);
+	if (out->metrics_interval > 0 && out->metrics_interval < 0.05)
+		return pl_cli_usage("%s: --metrics-interval is at least 0.05 seconds", spec->name);
 	if (out->no_plugins && out->n_plugins > 0)
 		return pl_cli_usage("%s: --plugin and --no-plugins contradict each other",
 				    spec->name);

@@ -47,6 +47,8 @@ typedef struct pl_cli_spec {
 				     * ("stage"); NULL: "file" */
 	int operand_optional;       /* no positional argument is no error */
 	int no_plugins;             /* accepts --no-plugins */
+	int run;                    /* accepts run's --stats, --metrics-json, --metrics-interval,
+				     * --drain-timeout */
 } pl_cli_spec;
 
 /* A parsed command line.  Strings point into argv. */
@@ -59,7 +61,15 @@ typedef struct pl_cli_args {
 	const char **plugins; /* --plugin FILE, argc slots */
 	size_t n_plugins;
 	int no_plugins; /* --no-plugins: load none, run no plugin code */
+	/* run: */
+	int stats;                /* --stats */
+	const char *metrics_json; /* --metrics-json FILE */
+	double metrics_interval;  /* --metrics-interval SECONDS (0: at the end only) */
+	double drain_timeout;     /* --drain-timeout SECONDS (0: no limit) */
 } pl_cli_args;
+
+/* How long a drain after SIGINT or SIGTERM may take by default. */
+#define PL_DEFAULT_DRAIN_TIMEOUT 30.0
 
 /* Parses `argc` arguments against `spec`: options anywhere, "--" ends them,
  * "-" is a file.  Returns 0 with `out` filled (free it with

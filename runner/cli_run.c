@@ -2,35 +2,85 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "cli_int.h"
 #include "engine.h"
 #include "error.h"
 #include "out.h"
+#include "report.h"
+#include "run_monitor.h"
 
 static const char usage_run[] =
-	"Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... [--plugin FILE]... FILE\n"
+	"Usage: pipeline run [OPTION]... FILE\n"
 	"\n"
 	"Checks FILE (a YAML pipeline, '-' for standard input) and, when it is\n"
 	"valid, starts every node's workers and waits until every sink has\n"
 	"consumed its input.  Nothing starts if the config has an error.\n"
 	"\n"
 	"Options:\n"
-	"  -q, --quiet          no summary on standard error at the end\n"
-	"  --set NODE.KEY=VAL   override a value of the file, e.g. fetch.workers=8\n"
-	"                       or fetch.params.ms=5 (repeatable; checked like the file)\n"
-	"  --plugin FILE        load the stages of a plugin (.so) (repeatable); see\n"
-	"                       docs/plugins.md for PIPELINE_PLUGIN_PATH and plugins:\n"
-	"  -h, --help           show this help\n"
+	"  -q, --quiet             no summary and no progress line on standard error\n"
+	"                          (the progress line is drawn only when standard error\n"
+	"                          is a terminal and standard output is not)\n"
+	"  --stats                 after the summary, the metrics of every node (bytes,\n"
+	"                          busy time, time blocked receiving and sending) and\n"
+	"                          channel (capacity, high-water mark, sent, received)\n"
+	"  --metrics-json FILE     write the same figures as JSON to FILE at the end\n"
+	"  --metrics-interval SEC  ...and every SEC seconds while running (the file is\n"
+	"                          replaced whole each time)\n"
+	"  --drain-timeout SEC     after SIGINT or SIGTERM, how long the drain may take\n"
+	"                          before everything stops at once (default 30; 0: no\n"
+	"                          limit)\n"
+	"  --set NODE.KEY=VAL      override a value of the file, e.g. fetch.workers=8\n"
+	"                          or fetch.params.ms=5 (repeatable; checked like the file)\n"
+	"  --plugin FILE           load the stages of a plugin (.so) (repeatable); see\n"
+	"                          docs/plugins.md for PIPELINE_PLUGIN_PATH and plugins:\n"
+	"  -h, --help              show this help\n"
 	"\n"
 	"Values may use ${VAR} and ${VAR:-default} from the environment.\n"
-	"Standard output carries only what sinks write; diagnostics and the\n"
-	"per-node summary go to standard error.\n"
-	"Exit codes: 0 success, 1 a stage failed at run time, 2 bad config or usage.\n";
+	"Standard output carries only what sinks write; diagnostics, the progress\n"
+	"line (on a terminal) and the summary go to standard error.\n"
+	"\n"
+	"SIGINT (Ctrl-C) or SIGTERM stops the generators and drains what is in\n"
+	"flight to the sinks; a second signal, or the drain timeout, stops at once\n"
+	"and reports what was lost.\n"
+	"Exit codes: 0 success, 1 a stage failed at run time, 2 bad config or usage,\n"
+	"130 stopped by SIGINT, 143 stopped by SIGTERM.\n";
+
+/* What the final metrics and the summary call the way the run ended. */
+static const char *end_state(const pl_engine *e, int rc, int sig)
+{
+	if (pl_engine_aborted(e))
+		return "aborted";
+	if (sig != 0)
+		return "stopped";
+	return rc == 0 ? "finished" : "failed";
+}
+
+/* Runs the engine beside the monitor (signals, progress, metrics).
+ * Returns the engine's result; *sig is the first signal received.  The
+ * caller frees *m (signals stay caught until then). */
+static int run_monitored(pl_engine *e, const pl_cli_args *a, int *sig, pl_monitor **mp)
+{
+	pl_monitor_options mo = {
+		/* (Not when sinks write to the same terminal: the lines would mix.) */
+		.progress = !a->quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO),
+		.metrics_path = a->metrics_json,
+		.metrics_interval = a->metrics_interval,
+		.drain_timeout = a->drain_timeout,
+	};
+	pl_monitor *m = NULL;
+	if (pl_monitor_start(e, &mo, &m) != 0)
+		fputs("pipeline: warning: cannot watch for signals; Ctrl-C will not drain\n",
+		      stderr);
+	int rc = pl_engine_run(e);
+	*sig = pl_monitor_finish(m);
+	*mp = m;
+	return rc;
+}
 
 /* Runs a checked config; returns the exit code. */
-static int run_config(const pl_config *cfg, int quiet)
+static int run_config(const pl_config *cfg, const pl_cli_args *a)
 {
 	pl_diags d;
 	pl_diags_init(&d);
@@ -45,11 +95,10 @@ static int run_config(const pl_config *cfg, int quiet)
 		return rc == PL_ENOMEM ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
 	}
 
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = pl_engine_run(e);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	int sig = 0;
+	pl_monitor *m = NULL;
+	rc = run_monitored(e, a, &sig, &m);
+	double secs = pl_engine_elapsed(e);
 
 	int code = PL_EXIT_OK;
 	/* A sink that failed on stdout has said so with its node's name. */
@@ -67,17 +116,28 @@ static int run_config(const pl_config *cfg, int quiet)
 		fprintf(stderr, "pipeline: error: %s\n", pl_strerror(rc));
 	if (rc != 0)
 		code = PL_EXIT_FAILURE;
-	if (!quiet) {
-		fprintf(stderr, "pipeline: %s '%s' in %.3f s\n", rc == 0 ? "finished" : "stopped",
+	const char *state = end_state(e, rc, sig);
+	if (a->metrics_json != NULL && pl_monitor_write_metrics(e, a->metrics_json, state) != 0 &&
+	    code == PL_EXIT_OK)
+		code = PL_EXIT_FAILURE;
+	if (!a->quiet) {
+		fprintf(stderr, "pipeline: %s '%s' in %.3f s\n", state,
 			cfg->name ? cfg->name : cfg->file, secs);
-		pl_engine_print_summary(e, stderr);
+		pl_report_summary(e, stderr);
+	} else if (pl_engine_aborted(e) && pl_report_lost(e) > 0) {
+		fprintf(stderr, "pipeline: %llu messages lost in flight (stopped at once)\n",
+			pl_report_lost(e));
 	}
+	if (a->stats)
+		pl_report_stats(e, stderr);
 	pl_engine_destroy(e);
-	return code;
+	pl_monitor_free(m);
+	/* A signal's exit code, as a shell reports a process it killed. */
+	return sig != 0 ? 128 + sig : code;
 }
 
 static const pl_cli_spec spec_run = {
-	.name = "run", .usage = usage_run, .max_files = 1, .quiet = 1
+	.name = "run", .usage = usage_run, .max_files = 1, .quiet = 1, .run = 1
 };
 
 int pl_cli_run(int argc, char **argv)
@@ -103,7 +163,7 @@ int pl_cli_run(int argc, char **argv)
 	pl_config *cfg = NULL;
 	code = pl_cli_load(file, &args.sets, reg, &cfg);
 	if (code == PL_EXIT_OK)
-		code = run_config(cfg, args.quiet);
+		code = run_config(cfg, &args);
 	pl_config_free(cfg);
 	pl_registry_destroy(reg);
 	pl_cli_args_free(&args);

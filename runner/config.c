@@ -11,6 +11,20 @@
 #include "params.h"
 #include "yaml_doc.h"
 
+size_t pl_cfg_node_n_outs(const pl_cfg_node *n)
+{
+	size_t count = n->outputs_is_list ? n->n_outputs : n->output.name != NULL;
+	return count + (n->dead_letter.name != NULL);
+}
+
+pl_cfg_ref *pl_cfg_node_out(const pl_cfg_node *n, size_t i)
+{
+	size_t main = n->outputs_is_list ? n->n_outputs : n->output.name != NULL;
+	if (i < main)
+		return n->outputs_is_list ? &n->outputs[i] : (pl_cfg_ref *)&n->output;
+	return (pl_cfg_ref *)&n->dead_letter;
+}
+
 const char *pl_node_type_name(int type)
 {
 	switch (type) {
@@ -22,6 +36,8 @@ const char *pl_node_type_name(int type)
 		return "fan-in";
 	case PL_NODE_SINK:
 		return "sink";
+	case PL_NODE_BROADCAST:
+		return "broadcast";
 	default:
 		return "unknown";
 	}
@@ -176,6 +192,10 @@ void pl_config_free(pl_config *cfg)
 			free(n->inputs[j].name);
 		free(n->inputs);
 		free(n->output.name);
+		for (size_t j = 0; j < n->n_outputs; j++)
+			free(n->outputs[j].name);
+		free(n->outputs);
+		free(n->dead_letter.name);
 		for (size_t j = 0; j < n->n_params; j++) {
 			free(n->params[j].key);
 			free(n->params[j].value);

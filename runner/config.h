@@ -8,7 +8,20 @@
 #include "diag.h"
 #include "pipeline/plugin.h"
 
-enum pl_node_type { PL_NODE_GENERATOR = 1, PL_NODE_FANOUT, PL_NODE_FANIN, PL_NODE_SINK };
+enum pl_node_type {
+	PL_NODE_GENERATOR = 1,
+	PL_NODE_FANOUT,
+	PL_NODE_FANIN,
+	PL_NODE_SINK,
+	PL_NODE_BROADCAST
+};
+
+/* What a node does with a message its stage failed on (`on_error:`). */
+enum pl_on_error {
+	PL_ON_ERROR_STOP = 0,    /* the pipeline stops (the default) */
+	PL_ON_ERROR_SKIP,        /* counted and dropped */
+	PL_ON_ERROR_DEAD_LETTER, /* sent, with the error attached, to a channel */
+};
 
 /* Limits that keep a config from asking for unbounded resources. */
 #define PL_MAX_NODES         10000    /* nodes, and channels */
@@ -48,11 +61,31 @@ typedef struct pl_cfg_node {
 	size_t n_inputs;
 	int inputs_is_list; /* written as `inputs:` */
 	pl_pos inputs_pos;
-	pl_cfg_ref output; /* output.name NULL: none */
+	pl_cfg_ref output;   /* `output` (one); output.name NULL: none */
+	pl_cfg_ref *outputs; /* `outputs` (a broadcast's list) */
+	size_t n_outputs;
+	int outputs_is_list; /* written as `outputs:` */
+	pl_pos outputs_pos;
 	pl_cfg_param *params;
 	size_t n_params;
 	pl_pos params_pos;
 	int has_params;
+
+	/* Running options; each has_* is 0 when not written. */
+	int on_error; /* enum pl_on_error */
+	int has_on_error;
+	pl_pos on_error_pos;
+	pl_cfg_ref dead_letter;   /* on_error: { dead-letter: NAME }; name NULL: none */
+	int64_t retry_attempts;   /* tries in all, the first included; 1 unless given */
+	int64_t retry_backoff_ms; /* before the first retry, doubling after each */
+	int has_retry;
+	pl_pos retry_pos;
+	int ordered; /* a fan-out's output keeps its input's order */
+	int has_ordered;
+	pl_pos ordered_pos;
+	double rate; /* messages per second; 0: unlimited */
+	int has_rate;
+	pl_pos rate_pos;
 
 	int broken;           /* an error in its names, type, stage or channels: the graph
 			       * rules wait for the fix rather than guess */
@@ -152,7 +185,13 @@ void pl_cfg_diag(const pl_config *cfg, pl_diags *d, int code, pl_pos pos, const 
 /* Frees a config and everything it holds; NULL does nothing. */
 void pl_config_free(pl_config *cfg);
 
-/* "generator", "fan-out", "fan-in", "sink". */
+/* The channels node `n` writes, in order: its `output` or each of its
+ * `outputs`, then its dead-letter channel.  pl_cfg_node_out(n, i) is the
+ * i-th of the pl_cfg_node_n_outs(n), its name never NULL. */
+size_t pl_cfg_node_n_outs(const pl_cfg_node *n);
+pl_cfg_ref *pl_cfg_node_out(const pl_cfg_node *n, size_t i);
+
+/* "generator", "fan-out", "fan-in", "sink", "broadcast". */
 const char *pl_node_type_name(int type);
 
 /* Nonzero when the `len` bytes at `s` are a name of a node, a channel or a

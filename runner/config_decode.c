@@ -1,5 +1,6 @@
 /* config_decode.c - decoding a YAML document into a pl_config, reporting every problem of form. */
 #include "config_decode.h"
+#include "config_decode_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,39 +11,18 @@
 #include "params.h"
 #include "yaml_doc.h"
 
-/* The state of one decode: the document, the config being filled, where
- * diagnostics go, and whether memory ran out. */
-struct decoder {
-	yaml_document_t *doc;
-	pl_config *cfg;
-	pl_diags *d;
-	int oom;
-	pl__name_index chans; /* channel name -> index in cfg->chans */
-};
-
-#define ERR(dec, code, pos, ...) pl_cfg_diag((dec)->cfg, (dec)->d, PL_D_##code, (pos), __VA_ARGS__)
-
 static const char *const top_keys[] = { "version",  "name",  "description", "defaults",
 					"channels", "nodes", "plugins" };
 static const char *const defaults_keys[] = { "buffer" };
 static const char *const channel_keys[] = { "buffer" };
-static const char *const node_keys[] = { "name",    "type",  "stage",  "params",
-					 "workers", "input", "inputs", "output" };
-static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sink" };
+static const char *const node_keys[] = { "name",  "type",    "stage",  "params",  "workers",
+					 "input", "inputs",  "output", "outputs", "on_error",
+					 "retry", "ordered", "rate" };
+static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sink", "broadcast" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static yaml_node_t *node_at(struct decoder *dec, int index)
-{
-	return yaml_document_get_node(dec->doc, index);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-static char *dup_str(struct decoder *dec, const char *s)
+static char *dup_str(struct pl__decoder *dec, const char *s)
 {
 	char *copy = strdup(s);
 	if (copy == NULL)
@@ -51,7 +31,7 @@ static char *dup_str(struct decoder *dec, const char *s)
 }
 
 /* Is `n` a mapping?  If not, says what was expected of `what`. */
-static int expect_mapping(struct decoder *dec, const yaml_node_t *n, const char *what)
+int pl__dec_expect_mapping(struct pl__decoder *dec, const yaml_node_t *n, const char *what)
 {
 	if (n->type == YAML_MAPPING_NODE)
 		return 1;
@@ -62,7 +42,7 @@ static int expect_mapping(struct decoder *dec, const yaml_node_t *n, const char 
 
 /* A string value: any scalar but an empty one.  A plain `null` is taken as
  * the word "null" (it names the null sink), only "" and "~" are nothing. */
-static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key, char **out)
+int pl__dec_get_string(struct pl__decoder *dec, const yaml_node_t *n, const char *key, char **out)
 {
 	if (n->type != YAML_SCALAR_NODE ||
 	    (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -77,8 +57,8 @@ static int get_string(struct decoder *dec, const yaml_node_t *n, const char *key
 }
 
 /* An integer value: a plain scalar in [min, max]. */
-static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, int64_t min,
-		   int64_t max, int64_t *out)
+int pl__dec_get_int(struct pl__decoder *dec, const yaml_node_t *n, const char *key, int64_t min,
+		    int64_t max, int64_t *out)
 {
 	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
 		ERR(dec, NOT_INTEGER, pl_yaml_pos(n),
@@ -109,15 +89,14 @@ static int get_int(struct decoder *dec, const yaml_node_t *n, const char *key, i
 	return 1;
 }
 
-static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key);
-
 /* Does a value that shapes the graph hold a bad ${VAR}?  Its error was
  * reported once, where the variable is, and mutes the rest. */
-static int graph_value_muted(struct decoder *dec, const yaml_node_t *map)
+static int graph_value_muted(struct pl__decoder *dec, const yaml_node_t *map)
 {
-	static const char *const keys[] = { "name", "type", "stage", "input", "inputs", "output" };
+	static const char *const keys[] = { "name",   "type",   "stage",   "input",
+					    "inputs", "output", "outputs", "on_error" };
 	for (size_t i = 0; i < COUNT(keys); i++) {
-		const yaml_node_t *v = lookup(dec, map, keys[i]);
+		const yaml_node_t *v = pl__dec_lookup(dec, map, keys[i]);
 		if (v == NULL)
 			continue;
 		if (pl__cfg_muted(dec->cfg, pl_yaml_pos(v)))
@@ -161,8 +140,8 @@ static const char *misplaced(const char *key, const char *where)
  * every bad key; returns how many of them may hide a known key (a
  * duplicate, a key that is not a word, or an unknown key close to a known
  * one: a typo of 'output' leaves the node without an output). */
-static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *const *known,
-		      size_t n_known, const char *where)
+int pl__dec_check_keys(struct pl__decoder *dec, const yaml_node_t *map, const char *const *known,
+		       size_t n_known, const char *where)
 {
 	int bad = 0;
 	pl__name_index seen; /* key -> its first pair (a large 'channels' stays linear) */
@@ -221,7 +200,7 @@ static int check_keys(struct decoder *dec, const yaml_node_t *map, const char *c
 
 /* Is an unknown key of `map` taken for a misspelling of `key` (reported,
  * with "did you mean"), so that `key` missing need not be reported too? */
-static int misspelt(struct decoder *dec, const yaml_node_t *map, const char *key,
+static int misspelt(struct pl__decoder *dec, const yaml_node_t *map, const char *key,
 		    const char *const *known, size_t n_known)
 {
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -237,7 +216,7 @@ static int misspelt(struct decoder *dec, const yaml_node_t *map, const char *key
 }
 
 /* The value of `key` in a mapping whose keys were checked, or NULL. */
-static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const char *key)
+yaml_node_t *pl__dec_lookup(struct pl__decoder *dec, const yaml_node_t *map, const char *key)
 {
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -249,7 +228,7 @@ static yaml_node_t *lookup(struct decoder *dec, const yaml_node_t *map, const ch
 }
 
 /* The channel called `name`, added at `pos` if new; -1 when out of memory. */
-static int add_chan(struct decoder *dec, const char *name, pl_pos pos)
+static int add_chan(struct pl__decoder *dec, const char *name, pl_pos pos)
 {
 	pl_config *cfg = dec->cfg;
 	int i = pl__name_index_find(&dec->chans, name);
@@ -278,7 +257,7 @@ static int add_chan(struct decoder *dec, const char *name, pl_pos pos)
 
 /* A node or channel name.  On error *out is left NULL, so that nothing
  * later mistakes a bad name for a real one. */
-static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what, char **out)
+int pl__dec_get_name(struct pl__decoder *dec, const yaml_node_t *n, const char *what, char **out)
 {
 	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
 		ERR(dec, NOT_STRING, pl_yaml_pos(n),
@@ -300,28 +279,29 @@ static int get_name(struct decoder *dec, const yaml_node_t *n, const char *what,
 	return *out != NULL;
 }
 
-static void decode_defaults(struct decoder *dec, const yaml_node_t *n)
+static void decode_defaults(struct pl__decoder *dec, const yaml_node_t *n)
 {
-	if (!expect_mapping(dec, n, "'defaults'"))
+	if (!pl__dec_expect_mapping(dec, n, "'defaults'"))
 		return;
-	check_keys(dec, n, defaults_keys, COUNT(defaults_keys), "'defaults'");
-	yaml_node_t *v = lookup(dec, n, "buffer");
-	if (v != NULL && get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer))
+	pl__dec_check_keys(dec, n, defaults_keys, COUNT(defaults_keys), "'defaults'");
+	yaml_node_t *v = pl__dec_lookup(dec, n, "buffer");
+	if (v != NULL &&
+	    pl__dec_get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer))
 		dec->cfg->default_buffer_pos = pl_yaml_pos(v);
 }
 
-static void decode_channels(struct decoder *dec, const yaml_node_t *n)
+static void decode_channels(struct pl__decoder *dec, const yaml_node_t *n)
 {
 	if (pl_yaml_is_null(n))
 		return;
-	if (!expect_mapping(dec, n, "'channels'"))
+	if (!pl__dec_expect_mapping(dec, n, "'channels'"))
 		return;
 	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > PL_MAX_NODES) {
 		ERR(dec, TOO_MANY, pl_yaml_pos(n), "'channels' has more than %d entries",
 		    PL_MAX_NODES);
 		return;
 	}
-	check_keys(dec, n, NULL, 0, "'channels'");
+	pl__dec_check_keys(dec, n, NULL, 0, "'channels'");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = node_at(dec, p->key), *v = node_at(dec, p->value);
@@ -345,11 +325,11 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 			continue;
 		char where[160];
 		snprintf(where, sizeof(where), "channel '%s'", scalar(k));
-		if (!expect_mapping(dec, v, where))
+		if (!pl__dec_expect_mapping(dec, v, where))
 			continue;
-		check_keys(dec, v, channel_keys, COUNT(channel_keys), where);
-		yaml_node_t *b = lookup(dec, v, "buffer");
-		if (b != NULL && get_int(dec, b, "buffer", 0, PL_MAX_BUFFER, &c->buffer)) {
+		pl__dec_check_keys(dec, v, channel_keys, COUNT(channel_keys), where);
+		yaml_node_t *b = pl__dec_lookup(dec, v, "buffer");
+		if (b != NULL && pl__dec_get_int(dec, b, "buffer", 0, PL_MAX_BUFFER, &c->buffer)) {
 			c->has_buffer = 1;
 			c->buffer_pos = pl_yaml_pos(b);
 		}
@@ -357,7 +337,7 @@ static void decode_channels(struct decoder *dec, const yaml_node_t *n)
 }
 
 /* `plugins: [path, ...]`: each path relative to the config's directory. */
-static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
+static void decode_plugins(struct pl__decoder *dec, const yaml_node_t *n)
 {
 	if (pl_yaml_is_null(n))
 		return;
@@ -392,7 +372,7 @@ static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
 			continue;
 		}
 		char *written = NULL;
-		if (!get_string(dec, v, "plugins", &written))
+		if (!pl__dec_get_string(dec, v, "plugins", &written))
 			continue;
 		size_t len = (size_t)dir_len + strlen(written) + 1;
 		char *path = malloc(len);
@@ -411,15 +391,15 @@ static void decode_plugins(struct decoder *dec, const yaml_node_t *n)
 	}
 }
 
-static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
+static void decode_params(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
 {
 	node->has_params = 1;
 	node->params_pos = pl_yaml_pos(n);
 	if (pl_yaml_is_null(n))
 		return;
-	if (!expect_mapping(dec, n, "'params'"))
+	if (!pl__dec_expect_mapping(dec, n, "'params'"))
 		return;
-	check_keys(dec, n, NULL, 0, "'params'");
+	pl__dec_check_keys(dec, n, NULL, 0, "'params'");
 	size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	node->params = calloc(count ? count : 1, sizeof(*node->params));
 	if (node->params == NULL) {
@@ -454,10 +434,10 @@ static void decode_params(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 	}
 }
 
-static int add_input(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *v)
+static int add_input(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *v)
 {
 	char *name = NULL;
-	if (!get_name(dec, v, "channel name", &name)) {
+	if (!pl__dec_get_name(dec, v, "channel name", &name)) {
 		free(name);
 		return 0;
 	}
@@ -466,7 +446,7 @@ static int add_input(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *
 	return 1;
 }
 
-static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *in,
+static void decode_inputs(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *in,
 			  const yaml_node_t *ins)
 {
 	if (in != NULL && ins != NULL) {
@@ -513,31 +493,31 @@ static void decode_inputs(struct decoder *dec, pl_cfg_node *node, const yaml_nod
 		add_input(dec, node, node_at(dec, *it));
 }
 
-static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
+static void decode_node(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *n)
 {
 	node->pos = pl_yaml_pos(n);
 	node->workers = 1;
 	node->output.chan = -1;
-	if (!expect_mapping(dec, n, "each entry of 'nodes'")) {
+	if (!pl__dec_expect_mapping(dec, n, "each entry of 'nodes'")) {
 		node->broken = 1;
 		return;
 	}
 	/* Errors in what shapes the graph (names, type, stage, channels) make
 	 * the node broken; errors in its workers or params do not. */
 	size_t before = dec->d->errors;
-	int structural = check_keys(dec, n, node_keys, COUNT(node_keys), "a node");
+	int structural = pl__dec_check_keys(dec, n, node_keys, COUNT(node_keys), "a node");
 	size_t mark = dec->d->errors;
 	yaml_node_t *v;
-	if ((v = lookup(dec, n, "name")) != NULL) {
+	if ((v = pl__dec_lookup(dec, n, "name")) != NULL) {
 		node->name_pos = pl_yaml_pos(v);
-		get_name(dec, v, "node name", &node->name);
+		pl__dec_get_name(dec, v, "node name", &node->name);
 	} else if (!misspelt(dec, n, "name", node_keys, COUNT(node_keys))) {
 		ERR(dec, MISSING_KEY, node->pos, "a node needs a 'name'");
 	}
-	if ((v = lookup(dec, n, "type")) != NULL) {
+	if ((v = pl__dec_lookup(dec, n, "type")) != NULL) {
 		node->type_pos = pl_yaml_pos(v);
 		char *t = NULL;
-		if (get_string(dec, v, "type", &t)) {
+		if (pl__dec_get_string(dec, v, "type", &t)) {
 			for (size_t i = 0; i < COUNT(type_names); i++)
 				if (strcmp(t, type_names[i]) == 0)
 					node->type = (int)i + 1;
@@ -545,7 +525,7 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 				const char *hint = pl_suggest(t, type_names, COUNT(type_names));
 				ERR(dec, UNKNOWN_TYPE, node->type_pos,
 				    "unknown node type '%s'%s%s%s; the types are generator, "
-				    "fan-out, fan-in and sink",
+				    "fan-out, fan-in, broadcast and sink",
 				    t, hint ? " (did you mean '" : "", hint ? hint : "",
 				    hint ? "'?)" : "");
 			}
@@ -553,15 +533,15 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		free(t);
 	} else if (!misspelt(dec, n, "type", node_keys, COUNT(node_keys))) {
 		ERR(dec, MISSING_KEY, node->pos,
-		    "node '%s' needs a 'type': generator, fan-out, fan-in or sink",
+		    "node '%s' needs a 'type': generator, fan-out, fan-in, broadcast or sink",
 		    node->name ? node->name : "?");
 	}
-	if ((v = lookup(dec, n, "stage")) != NULL) {
+	if ((v = pl__dec_lookup(dec, n, "stage")) != NULL) {
 		node->stage_pos = pl_yaml_pos(v);
-		get_string(dec, v, "stage", &node->stage);
+		pl__dec_get_string(dec, v, "stage", &node->stage);
 	}
 	structural += dec->d->errors > mark;
-	if ((v = lookup(dec, n, "workers")) != NULL) {
+	if ((v = pl__dec_lookup(dec, n, "workers")) != NULL) {
 		node->workers_pos = pl_yaml_pos(v);
 		node->has_workers = 1;
 		if (v->type == YAML_SCALAR_NODE &&
@@ -569,29 +549,31 @@ static void decode_node(struct decoder *dec, pl_cfg_node *node, const yaml_node_
 		    scalar(v)[1] >= '0' && scalar(v)[1] <= '9') {
 			ERR(dec, OUT_OF_RANGE, node->workers_pos,
 			    "'workers' is %s; a node needs at least 1 worker", scalar(v));
-		} else if (!get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {
+		} else if (!pl__dec_get_int(dec, v, "workers", 1, PL_MAX_WORKERS, &node->workers)) {
 			node->workers = 1;
 		}
 	}
-	if ((v = lookup(dec, n, "params")) != NULL)
+	if ((v = pl__dec_lookup(dec, n, "params")) != NULL)
 		decode_params(dec, node, v);
 	mark = dec->d->errors;
-	decode_inputs(dec, node, lookup(dec, n, "input"), lookup(dec, n, "inputs"));
-	if ((v = lookup(dec, n, "output")) != NULL) {
+	decode_inputs(dec, node, pl__dec_lookup(dec, n, "input"), pl__dec_lookup(dec, n, "inputs"));
+	if ((v = pl__dec_lookup(dec, n, "output")) != NULL) {
 		if (v->type == YAML_SEQUENCE_NODE) {
 			ERR(dec, ONE_CHANNEL, pl_yaml_pos(v),
 			    "'output' names one channel; a node writes exactly one (use a fan-out "
-			    "downstream to spread work)");
-		} else if (get_name(dec, v, "channel name", &node->output.name)) {
+			    "downstream to spread work, or a broadcast node with 'outputs' to copy "
+			    "every message to several channels)");
+		} else if (pl__dec_get_name(dec, v, "channel name", &node->output.name)) {
 			node->output.pos = pl_yaml_pos(v);
 		}
 	}
 	structural += dec->d->errors > mark;
+	structural += pl__dec_node_options(dec, node, n);
 	node->broken = structural > 0 || graph_value_muted(dec, n);
 	node->decode_errors = dec->d->errors - before;
 }
 
-static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
+static void decode_nodes(struct pl__decoder *dec, const yaml_node_t *n)
 {
 	if (n->type != YAML_SEQUENCE_NODE) {
 		ERR(dec, EXPECTED_LIST, pl_yaml_pos(n),
@@ -625,14 +607,14 @@ static void decode_nodes(struct decoder *dec, const yaml_node_t *n)
 }
 
 /* Gives every output a channel and resolves every input to one. */
-static void link_channels(struct decoder *dec)
+static void link_channels(struct pl__decoder *dec)
 {
 	pl_config *cfg = dec->cfg;
-	for (size_t i = 0; i < cfg->n_nodes && !dec->oom; i++) {
-		pl_cfg_ref *out = &cfg->nodes[i].output;
-		if (out->name != NULL)
+	for (size_t i = 0; i < cfg->n_nodes && !dec->oom; i++)
+		for (size_t j = 0; j < pl_cfg_node_n_outs(&cfg->nodes[i]) && !dec->oom; j++) {
+			pl_cfg_ref *out = pl_cfg_node_out(&cfg->nodes[i], j);
 			out->chan = add_chan(dec, out->name, out->pos);
-	}
+		}
 	for (size_t i = 0; i < cfg->n_nodes; i++)
 		for (size_t j = 0; j < cfg->nodes[i].n_inputs; j++) {
 			pl_cfg_ref *in = &cfg->nodes[i].inputs[j];
@@ -645,7 +627,7 @@ static void link_channels(struct decoder *dec)
 
 /* The limits on the whole config: every worker is a thread and every
  * buffer slot is allocated when the pipeline starts. */
-static void check_totals(struct decoder *dec)
+static void check_totals(struct pl__decoder *dec)
 {
 	pl_config *cfg = dec->cfg;
 	int64_t workers = 0, slots = 0;
@@ -679,14 +661,14 @@ static void check_totals(struct decoder *dec)
 	}
 }
 
-static void decode_root(struct decoder *dec, const yaml_node_t *root)
+static void decode_root(struct pl__decoder *dec, const yaml_node_t *root)
 {
-	if (!expect_mapping(dec, root, "the top level of a config"))
+	if (!pl__dec_expect_mapping(dec, root, "the top level of a config"))
 		return;
-	check_keys(dec, root, top_keys, COUNT(top_keys), "the top level");
+	pl__dec_check_keys(dec, root, top_keys, COUNT(top_keys), "the top level");
 	yaml_node_t *v;
-	if ((v = lookup(dec, root, "version")) != NULL) {
-		if (get_int(dec, v, "version", INT64_MIN, INT64_MAX, &dec->cfg->version) &&
+	if ((v = pl__dec_lookup(dec, root, "version")) != NULL) {
+		if (pl__dec_get_int(dec, v, "version", INT64_MIN, INT64_MAX, &dec->cfg->version) &&
 		    dec->cfg->version != 1)
 			ERR(dec, BAD_VERSION, pl_yaml_pos(v),
 			    "unknown config version %lld; this pipeline reads version 1",
@@ -695,17 +677,17 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 		ERR(dec, MISSING_KEY, pl_yaml_pos(root),
 		    "the config needs 'version: 1' at the top level");
 	}
-	if ((v = lookup(dec, root, "name")) != NULL)
-		get_string(dec, v, "name", &dec->cfg->name);
-	if ((v = lookup(dec, root, "description")) != NULL)
-		get_string(dec, v, "description", &dec->cfg->description);
-	if ((v = lookup(dec, root, "defaults")) != NULL)
+	if ((v = pl__dec_lookup(dec, root, "name")) != NULL)
+		pl__dec_get_string(dec, v, "name", &dec->cfg->name);
+	if ((v = pl__dec_lookup(dec, root, "description")) != NULL)
+		pl__dec_get_string(dec, v, "description", &dec->cfg->description);
+	if ((v = pl__dec_lookup(dec, root, "defaults")) != NULL)
 		decode_defaults(dec, v);
-	if ((v = lookup(dec, root, "channels")) != NULL)
+	if ((v = pl__dec_lookup(dec, root, "channels")) != NULL)
 		decode_channels(dec, v);
-	if ((v = lookup(dec, root, "plugins")) != NULL)
+	if ((v = pl__dec_lookup(dec, root, "plugins")) != NULL)
 		decode_plugins(dec, v);
-	if ((v = lookup(dec, root, "nodes")) != NULL)
+	if ((v = pl__dec_lookup(dec, root, "nodes")) != NULL)
 		decode_nodes(dec, v);
 	else if (!misspelt(dec, root, "nodes", top_keys, COUNT(top_keys)))
 		ERR(dec, MISSING_KEY, pl_yaml_pos(root), "the config needs a 'nodes' list");
@@ -717,7 +699,7 @@ static void decode_root(struct decoder *dec, const yaml_node_t *root)
 
 int pl__config_decode_doc(yaml_document_t *doc, pl_config *cfg, pl_diags *d)
 {
-	struct decoder dec = { .doc = doc, .cfg = cfg, .d = d };
+	struct pl__decoder dec = { .doc = doc, .cfg = cfg, .d = d };
 	decode_root(&dec, yaml_document_get_root_node(doc));
 	pl__name_index_free(&dec.chans);
 	return dec.oom ? PL_ENOMEM : 0;

@@ -34,6 +34,7 @@
 	X(25, PARAM_EMPTY, ERROR)                                       \
 	X(26, INPUT_AND_INPUTS, ERROR)                                  \
 	X(27, ONE_CHANNEL, ERROR)                                       \
+	X(28, BAD_VALUE, ERROR)                                         \
 	/* Environment variables and --set */                           \
 	X(30, ENV_UNSET, ERROR)                                         \
 	X(31, ENV_SYNTAX, ERROR)                                        \
@@ -47,6 +48,8 @@
 	X(44, NEEDS_OUTPUT, ERROR)                                      \
 	X(45, FANIN_INPUTS, ERROR)                                      \
 	X(46, GENERATOR_WORKERS, ERROR)                                 \
+	X(47, BROADCAST_OUTPUTS, ERROR)                                 \
+	X(48, OUTPUT_TWICE, ERROR)                                      \
 	/* Stages and their parameters */                               \
 	X(50, UNKNOWN_STAGE, ERROR)                                     \
 	X(51, STAGE_KIND, ERROR)                                        \

@@ -1,5 +1,4 @@
-/* engine.c - running a checked config: channels, worker threads, the wait groups that close
- * channels, shutdown. */
+/* engine.c - running a checked config: channels, worker threads, supervision and shutdown. */
 #include "engine.h"
 
 #include <stdlib.h>
@@ -10,24 +9,14 @@
 #include "msg.h"
 
 /*
- * Threads: one per worker; the calling thread supervises.  Each worker's
- * counters are written only by its own thread and read after join.
- * Lock order: engine->mu, then a channel's lock (the supervisor aborts
- * channels without holding mu, so in practice they never nest).
+ * Threads: one per worker (engine_worker.c); the calling thread
+ * supervises.  Each worker's counters are written only by its own thread
+ * (relaxed atomics, see engine_int.h).
+ * Lock order: engine->mu is taken alone; the supervisor aborts channels
+ * and wakes ordered nodes without holding it.
  */
 
-static void now(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
-static double seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-/* What a stage's return code says when it gave no reason with failf(). */
-static const char *describe_rc(char *buf, size_t len, int rc)
+const char *pl__describe_rc(char *buf, size_t len, int rc)
 {
 	if (strcmp(pl_strerror(rc), "unknown error") == 0)
 		snprintf(buf, len,
@@ -37,6 +26,39 @@ static const char *describe_rc(char *buf, size_t len, int rc)
 	else
 		snprintf(buf, len, "%s", pl_strerror(rc));
 	return buf;
+}
+
+/* Creates a node's channels ends, its rate limit and its turn (ordered). */
+static int setup_node(pl_engine *e, struct en_node *n)
+{
+	const pl_cfg_node *cn = n->cfg;
+	n->n_outs = pl_cfg_node_n_outs(cn);
+	n->outs = calloc(n->n_outs ? n->n_outs : 1, sizeof(*n->outs));
+	if (n->outs == NULL)
+		return PL_ENOMEM;
+	for (size_t k = 0; k < n->n_outs; k++)
+		n->outs[k] = pl_chan_sender(e->chans[pl_cfg_node_out(cn, k)->chan]);
+	n->n_main = n->n_outs;
+	if (cn->dead_letter.name != NULL) {
+		n->n_main--;
+		n->dead = n->outs[n->n_outs - 1];
+	}
+	if (cn->rate > 0) {
+		double ns = 1e9 / cn->rate;
+		n->rate.interval_ns = ns < 1 ? 1 : (uint64_t)ns;
+	}
+	atomic_init(&n->rate.tat, 0);
+	atomic_init(&n->cancelled, 0);
+	if (cn->ordered) {
+		if (pthread_mutex_init(&n->turn_mu, NULL) != 0)
+			return PL_ENOMEM;
+		if (pthread_cond_init(&n->turn_cv, NULL) != 0) {
+			pthread_mutex_destroy(&n->turn_mu);
+			return PL_ENOMEM;
+		}
+		n->has_turn = 1;
+	}
+	return 0;
 }
 
 int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engine **out,
@@ -50,6 +72,8 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	e->stack_size = opt != NULL && opt->stack_size ? opt->stack_size : PL_DEFAULT_STACK_SIZE;
 	pl_host_init(&e->host);
 	atomic_init(&e->stopping, 0);
+	atomic_init(&e->aborted, 0);
+	atomic_init(&e->finished, 0);
 	if (pthread_mutex_init(&e->mu, NULL) != 0) {
 		free(e);
 		return PL_ENOMEM;
@@ -71,11 +95,12 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		struct en_node *n = &e->nodes[i];
 		n->cfg = cn;
 		n->engine = e;
-		n->out_chan = cn->output.chan;
-		n->n_workers = cn->type == PL_NODE_FANIN ? cn->n_inputs : (size_t)cn->workers;
+		n->n_workers = cn->type == PL_NODE_FANIN       ? cn->n_inputs
+			       : cn->type == PL_NODE_BROADCAST ? 1
+							       : (size_t)cn->workers;
 		n->workers = calloc(n->n_workers, sizeof(*n->workers));
 		e->n_nodes = i + 1;
-		if (n->workers == NULL)
+		if (n->workers == NULL || setup_node(e, n) != 0)
 			goto oom;
 		for (size_t j = 0; j < n->n_workers; j++) {
 			struct en_worker *w = &n->workers[j];
@@ -88,8 +113,6 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 				size_t k = cn->type == PL_NODE_FANIN ? j : 0;
 				w->in = pl_chan_receiver(e->chans[cn->inputs[k].chan]);
 			}
-			if (n->out_chan >= 0)
-				w->out = pl_chan_sender(e->chans[n->out_chan]);
 		}
 	}
 	/* Every init on this thread, before any worker thread exists; every
@@ -98,7 +121,6 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		const pl_stage *st = n->cfg->stage_desc;
-		atomic_init(&n->cancelled, 0);
 		for (size_t j = 0; j < n->n_workers; j++) {
 			struct en_worker *w = &n->workers[j];
 			int rc = st != NULL && st->init != NULL
@@ -115,7 +137,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 				    n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
 				    "node '%s' (stage '%s') failed to start: %s", n->cfg->name,
 				    st->name,
-				    w->error[0] ? w->error : describe_rc(why, sizeof(why), rc));
+				    w->error[0] ? w->error : pl__describe_rc(why, sizeof(why), rc));
 			failed = 1;
 			break;
 		}
@@ -131,89 +153,15 @@ oom:
 	return PL_ENOMEM;
 }
 
-/* Transforms and sinks: receive until the input ends. */
-static int consume(struct en_worker *w, const pl_stage *st)
+/* Marks a node cancelled and wakes its workers waiting for their turn. */
+static void cancel_node(struct en_node *n)
 {
-	for (;;) {
-		pl_msg *msg;
-		int rc = pl_chan_recv(w->in, &msg);
-		if (rc == PL_ECLOSED)
-			return st->flush != NULL ? st->flush(&w->pub) : 0;
-		if (rc != 0)
-			return 0; /* aborted: upstream of a failure, not ours */
-		w->n_in++;
-		w->bytes_in += pl_msg_len(msg);
-		/* Ownership: process() takes msg. */
-		rc = st->process(&w->pub, msg);
-		if (rc != 0)
-			return rc;
+	atomic_store(&n->cancelled, 1);
+	if (n->has_turn) {
+		pthread_mutex_lock(&n->turn_mu);
+		pthread_cond_broadcast(&n->turn_cv);
+		pthread_mutex_unlock(&n->turn_mu);
 	}
-}
-
-/* A fan-in's worker: forwards one input to the shared output. */
-static void forward(struct en_worker *w)
-{
-	pl_msg *msg;
-	while (pl_chan_recv(w->in, &msg) == 0) {
-		size_t len = pl_msg_len(msg);
-		w->n_in++;
-		w->bytes_in += len;
-		if (pl_chan_send(w->out, msg) != 0) {
-			pl_msg_free(msg); /* aborted: the send left it with us */
-			return;
-		}
-		w->n_out++;
-		w->bytes_out += len;
-	}
-}
-
-static void *worker_main(void *arg)
-{
-	struct en_worker *w = arg;
-	struct en_node *n = w->node;
-	pl_engine *e = n->engine;
-	const pl_stage *st = n->cfg->stage_desc;
-	int rc = 0;
-
-	now(&w->t_start);
-	atomic_store_explicit(&w->running, 1, memory_order_relaxed);
-	if (st == NULL)
-		forward(w);
-	else if (st->kind == PL_STAGE_GENERATOR)
-		rc = st->generate(&w->pub);
-	else
-		rc = consume(w, st);
-	atomic_store_explicit(&w->running, 0, memory_order_relaxed);
-	now(&w->t_end);
-
-	/* PL_ECANCELED is a clean return only for a worker told to stop; from
-	 * any other it would leave its input unread and its upstream blocked. */
-	if (rc == PL_ECANCELED && !w->pub.host->stopping(&w->pub)) {
-		rc = PL_ESTAGE;
-		snprintf(w->error, sizeof(w->error),
-			 "the stage returned PL_ECANCELED while the pipeline was not stopping");
-	}
-	if (rc != 0 && rc != PL_ECANCELED) {
-		w->rc = rc;
-		if (w->error[0] == '\0')
-			describe_rc(w->error, sizeof(w->error), rc);
-		/* Generators everywhere stop producing at once. */
-		atomic_store(&e->stopping, 1);
-	}
-	/* The wait group: the node's last worker to return closes its output,
-	 * once, on behalf of the node. */
-	if (atomic_fetch_sub(&n->live, 1) == 1 && w->out != NULL)
-		pl_chan_close(w->out);
-
-	pthread_mutex_lock(&e->mu);
-	if (w->rc != 0 && !n->failed) {
-		n->failed = 1;
-		e->failures++;
-	}
-	e->running--;
-	pthread_cond_signal(&e->changed);
-	pthread_mutex_unlock(&e->mu);
-	return NULL;
 }
 
 /* Aborts every channel feeding node `i`, and recursively their producers':
@@ -228,7 +176,7 @@ static void stop_upstream(pl_engine *e, size_t i, unsigned char *aborted)
 			continue;
 		aborted[c] = 1;
 		size_t producer = (size_t)e->cfg->chans[c].producer;
-		atomic_store(&e->nodes[producer].cancelled, 1);
+		cancel_node(&e->nodes[producer]);
 		pl_chan_abort(e->chans[c]);
 		stop_upstream(e, producer, aborted);
 	}
@@ -238,9 +186,35 @@ static void abort_all(pl_engine *e)
 {
 	atomic_store(&e->stopping, 1);
 	for (size_t i = 0; i < e->n_nodes; i++)
-		atomic_store(&e->nodes[i].cancelled, 1);
+		cancel_node(&e->nodes[i]);
 	for (size_t i = 0; i < e->cfg->n_chans; i++)
 		pl_chan_abort(e->chans[i]);
+}
+
+void pl_engine_stop(pl_engine *e)
+{
+	atomic_store(&e->stopping, 1);
+}
+
+void pl_engine_abort(pl_engine *e)
+{
+	atomic_store(&e->aborted, 1);
+	abort_all(e);
+}
+
+int pl_engine_stopped(const pl_engine *e)
+{
+	return atomic_load((atomic_int *)&e->stopping);
+}
+
+int pl_engine_aborted(const pl_engine *e)
+{
+	return atomic_load((atomic_int *)&e->aborted);
+}
+
+int pl_engine_finished(const pl_engine *e)
+{
+	return atomic_load((atomic_int *)&e->finished);
 }
 
 int pl_engine_run(pl_engine *e)
@@ -259,6 +233,7 @@ int pl_engine_run(pl_engine *e)
 		(void)pthread_attr_setstacksize(&attr, e->stack_size);
 	for (size_t i = 0; i < e->n_nodes; i++)
 		atomic_init(&e->nodes[i].live, e->nodes[i].n_workers);
+	pl__count(&e->t0_ns, pl__now_ns());
 	for (size_t i = 0; i < e->n_nodes && !start_failed; i++) {
 		struct en_node *n = &e->nodes[i];
 		for (size_t j = 0; j < n->n_workers && !start_failed; j++) {
@@ -266,7 +241,7 @@ int pl_engine_run(pl_engine *e)
 			pthread_mutex_lock(&e->mu);
 			e->running++;
 			pthread_mutex_unlock(&e->mu);
-			if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
+			if (pthread_create(&w->thread, &attr, pl__worker_main, w) != 0) {
 				pthread_mutex_lock(&e->mu);
 				e->running--;
 				pthread_mutex_unlock(&e->mu);
@@ -311,93 +286,10 @@ int pl_engine_run(pl_engine *e)
 			if (e->nodes[i].workers[j].started)
 				pthread_join(e->nodes[i].workers[j].thread, NULL);
 	free(aborted);
+	atomic_store(&e->finished, 1);
 	if (start_failed)
 		return PL_EAGAIN; /* the stage failures, if any, are printed too */
 	return failures > 0 ? PL_ESTAGE : 0;
-}
-
-size_t pl_engine_node_count(const pl_engine *e)
-{
-	return e->n_nodes;
-}
-
-void pl_engine_node_stats(const pl_engine *e, size_t i, pl_node_stats *out)
-{
-	const struct en_node *n = &e->nodes[i];
-	memset(out, 0, sizeof(*out));
-	out->name = n->cfg->name;
-	out->failed = n->failed;
-	const struct timespec *first = NULL, *last = NULL;
-	for (size_t j = 0; j < n->n_workers; j++) {
-		const struct en_worker *w = &n->workers[j];
-		out->in += w->n_in;
-		out->out += w->n_out;
-		out->in_bytes += w->bytes_in;
-		out->out_bytes += w->bytes_out;
-		if (!w->started)
-			continue;
-		if (first == NULL || seconds_between(&w->t_start, first) > 0)
-			first = &w->t_start;
-		if (last == NULL || seconds_between(last, &w->t_end) > 0)
-			last = &w->t_end;
-	}
-	out->seconds = first != NULL ? seconds_between(first, last) : 0.0;
-}
-
-void pl_engine_print_errors(const pl_engine *e, FILE *out)
-{
-	for (size_t i = 0; i < e->n_nodes; i++) {
-		const struct en_node *n = &e->nodes[i];
-		const struct en_worker *first = NULL;
-		size_t more = 0;
-		for (size_t j = 0; j < n->n_workers; j++) {
-			if (n->workers[j].rc == 0)
-				continue;
-			if (first == NULL)
-				first = &n->workers[j];
-			else
-				more++;
-		}
-		if (first == NULL)
-			continue;
-		fprintf(out, "pipeline: error: node '%s' (stage '%s'", n->cfg->name,
-			n->cfg->stage_desc ? n->cfg->stage_desc->name : "fan-in");
-		if (n->n_workers > 1)
-			fprintf(out, ", worker %u", first->pub.index);
-		fprintf(out, "): %s", first->error);
-		if (more > 0)
-			fprintf(out, " (and %zu more worker%s failed)", more, more == 1 ? "" : "s");
-		fputc('\n', out);
-	}
-}
-
-void pl_engine_print_summary(const pl_engine *e, FILE *out)
-{
-	int width = 4;
-	for (size_t i = 0; i < e->n_nodes; i++) {
-		int len = (int)strlen(e->nodes[i].cfg->name);
-		if (len > width)
-			width = len;
-	}
-	fprintf(out, "%-*s  %-9s  %7s  %12s  %12s  %9s\n", width, "node", "type", "workers", "in",
-		"out", "time");
-	for (size_t i = 0; i < e->n_nodes; i++) {
-		pl_node_stats s;
-		pl_engine_node_stats(e, i, &s);
-		const struct en_node *n = &e->nodes[i];
-		char in[24], outs[24];
-		if (n->cfg->type == PL_NODE_GENERATOR)
-			snprintf(in, sizeof(in), "-");
-		else
-			snprintf(in, sizeof(in), "%llu", s.in);
-		if (n->cfg->type == PL_NODE_SINK)
-			snprintf(outs, sizeof(outs), "-");
-		else
-			snprintf(outs, sizeof(outs), "%llu", s.out);
-		fprintf(out, "%-*s  %-9s  %7zu  %12s  %12s  %8.3fs%s\n", width, s.name,
-			pl_node_type_name(n->cfg->type), n->n_workers, in, outs, s.seconds,
-			s.failed ? "  FAILED" : "");
-	}
 }
 
 void pl_engine_destroy(pl_engine *e)
@@ -407,10 +299,17 @@ void pl_engine_destroy(pl_engine *e)
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		const pl_stage *st = n->cfg->stage_desc;
-		for (size_t j = 0; n->workers != NULL && j < n->n_workers; j++)
+		for (size_t j = 0; n->workers != NULL && j < n->n_workers; j++) {
 			if (n->workers[j].inited && st != NULL && st->fini != NULL)
 				st->fini(&n->workers[j].pub);
+			free(n->workers[j].held);
+		}
 		free(n->workers);
+		free(n->outs);
+		if (n->has_turn) {
+			pthread_cond_destroy(&n->turn_cv);
+			pthread_mutex_destroy(&n->turn_mu);
+		}
 	}
 	free(e->nodes);
 	for (size_t i = 0; e->chans != NULL && i < e->cfg->n_chans; i++)

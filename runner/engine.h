@@ -38,27 +38,76 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
  */
 int pl_engine_run(pl_engine *e);
 
-/* Prints every stage failure, one line each:
- *   pipeline: error: node 'x' (stage 'lines', worker 2): reason */
-void pl_engine_print_errors(const pl_engine *e, FILE *out);
+/* Asks the pipeline to stop gracefully: generators stop producing, and
+ * every message already produced flows through to the sinks (the drain).
+ * Safe from any thread, any number of times, while pl_engine_run() runs. */
+void pl_engine_stop(pl_engine *e);
 
-/* Prints the per-node summary table (messages in and out, wall time). */
-void pl_engine_print_summary(const pl_engine *e, FILE *out);
+/* Stops everything at once: every channel is aborted, workers return as
+ * soon as they notice, and what was in flight is lost (and counted: see
+ * pl_engine_lost()).  Safe from any thread while pl_engine_run() runs. */
+void pl_engine_abort(pl_engine *e);
+
+/* Was pl_engine_stop() or pl_engine_abort() called? */
+int pl_engine_stopped(const pl_engine *e);
+int pl_engine_aborted(const pl_engine *e);
+
+/* Has pl_engine_run() returned (every worker joined)? */
+int pl_engine_finished(const pl_engine *e);
+
+/* Prints every stage failure, one line each:
+ *   pipeline: error: node 'x' (stage 'lines', worker 2): reason
+ * and, for each node whose on_error policy routed failures, a warning
+ * with the first of them. */
+void pl_engine_print_errors(const pl_engine *e, FILE *out);
 
 /* Runs every fini(), frees channels (and messages left in them), workers and
  * the engine.  NULL does nothing. */
 void pl_engine_destroy(pl_engine *e);
 
-/* Per-node totals, valid after pl_engine_run() returned. */
+/*
+ * Metrics.  Each figure is read with relaxed atomics: exact once
+ * pl_engine_run() returned, a consistent-enough live view while it runs
+ * (safe from any thread).
+ *
+ * The books of a node: every message it receives (`in`) ends in exactly
+ * one of: handled by its stage, `skipped` or `dead` (routed by on_error),
+ * `failed` (its failure stopped the pipeline), or `lost` (in a worker's
+ * hands when the pipeline was aborted).  `out` counts what it emitted: for
+ * a 1:1 stage out = in - skipped - dead - failed - lost.
+ */
 typedef struct pl_node_stats {
 	const char *name; /* borrowed from the config */
+	int type;         /* enum pl_node_type */
+	size_t workers;
+	size_t running; /* workers started and not yet returned */
 	unsigned long long in, out, in_bytes, out_bytes;
-	double seconds;
-	int failed;
+	unsigned long long skipped, dead, failed, lost, retries;
+	double busy;     /* worker-seconds spent working (not waiting on a channel) */
+	double wait_in;  /* worker-seconds blocked receiving: starved by upstream */
+	double wait_out; /* worker-seconds blocked sending: back-pressure downstream */
+	double seconds;  /* from its first worker's start to its last one's end (or now) */
+	int failed_node; /* the node failed and stopped the pipeline */
 } pl_node_stats;
 
-/* The number of nodes, and the totals of node `i` (config order). */
+typedef struct pl_chan_metrics {
+	const char *name; /* borrowed from the config */
+	size_t capacity, buffered, high_water;
+	unsigned long long sent, received;
+} pl_chan_metrics;
+
+/* The number of nodes, and the figures of node `i` (config order). */
 size_t pl_engine_node_count(const pl_engine *e);
 void pl_engine_node_stats(const pl_engine *e, size_t i, pl_node_stats *out);
+
+/* The number of channels, and the figures of channel `i` (config order). */
+size_t pl_engine_chan_count(const pl_engine *e);
+void pl_engine_chan_metrics(const pl_engine *e, size_t i, pl_chan_metrics *out);
+
+/* Seconds since pl_engine_run() started (0 before). */
+double pl_engine_elapsed(const pl_engine *e);
+
+/* The config the engine runs. */
+const pl_config *pl_engine_config(const pl_engine *e);
 
 #endif /* PL_RUNNER_ENGINE_H */

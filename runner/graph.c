@@ -41,20 +41,104 @@ static const char *stages_of_kind(const pl_registry *reg, uint32_t kind, char *b
 	return buf;
 }
 
+/* A fan-in or broadcast runs no stage: the keys of a stage are errors. */
+static void check_no_stage(pl_config *cfg, pl_cfg_node *n, pl_diags *d, const char *what)
+{
+	const char *name = n->name ? n->name : "?";
+	const char *type = pl_node_type_name(n->type);
+	if (n->stage != NULL)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->stage_pos,
+		    "%s node '%s' runs no stage, it only %s; remove 'stage' (put a fan-out after "
+		    "it to transform)",
+		    type, name, what);
+	if (n->has_params)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->params_pos,
+		    "%s node '%s' runs no stage, so it takes no 'params'", type, name);
+	if (n->has_on_error)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->on_error_pos,
+		    "%s node '%s' runs no stage that could fail, so it takes no 'on_error'", type,
+		    name);
+	if (n->has_retry)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->retry_pos,
+		    "%s node '%s' runs no stage that could fail, so it takes no 'retry'", type,
+		    name);
+}
+
+/* The running options each node type may have. */
+static void check_options(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
+{
+	const char *name = n->name ? n->name : "?";
+	const char *type = pl_node_type_name(n->type);
+	if (n->has_ordered && n->type != PL_NODE_FANOUT)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->ordered_pos,
+		    "'ordered' keeps the input order across a fan-out's workers; %s node '%s' "
+		    "has %s, remove it",
+		    type, name,
+		    n->type == PL_NODE_FANIN ? "inputs whose order is not defined"
+					     : "one worker and keeps its order anyway");
+	if (n->has_rate && n->type != PL_NODE_GENERATOR && n->type != PL_NODE_FANOUT)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->rate_pos,
+		    "'rate' limits a generator or a fan-out; put it on the node upstream of %s "
+		    "node '%s'",
+		    type, name);
+	if (n->type != PL_NODE_GENERATOR)
+		return;
+	if (n->has_on_error && n->on_error == PL_ON_ERROR_DEAD_LETTER)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->on_error_pos,
+		    "generator node '%s' reads no message that could go to a dead-letter "
+		    "channel; use 'on_error: skip' (a failure ends the generator but not the "
+		    "pipeline) or stop",
+		    name);
+	if (n->has_retry)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->retry_pos,
+		    "generator node '%s' cannot be retried: it would produce its sequence again; "
+		    "remove 'retry'",
+		    name);
+}
+
 /* The keys each node type may and must have. */
 static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 {
 	const char *name = n->name ? n->name : "?";
 	const char *type = pl_node_type_name(n->type);
-	if (n->type == PL_NODE_FANIN) {
-		if (n->stage != NULL)
-			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->stage_pos,
-			    "fan-in node '%s' runs no stage, it only merges its inputs; remove "
-			    "'stage' (put a fan-out after it to transform)",
+	check_options(cfg, n, d);
+	if (n->outputs_is_list && n->type != PL_NODE_BROADCAST)
+		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->outputs_pos,
+		    "%s node '%s' writes one channel: write 'output: NAME' (a broadcast node "
+		    "copies every message to each of its 'outputs')",
+		    type, name);
+	if (n->type == PL_NODE_BROADCAST) {
+		check_no_stage(cfg, n, d, "copies each message to every output");
+		if (n->has_workers)
+			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->workers_pos,
+			    "broadcast node '%s' has one thread, which keeps each output in "
+			    "order; remove 'workers' (put a fan-out after it)",
 			    name);
-		if (n->has_params)
-			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->params_pos,
-			    "fan-in node '%s' runs no stage, so it takes no 'params'", name);
+		if (n->inputs_is_list)
+			ERR(cfg, d, FANIN_INPUTS, n->inputs_pos,
+			    "broadcast node '%s' reads one channel: write 'input: NAME' (merge "
+			    "several with a fan-in node first)",
+			    name);
+		else if (n->n_inputs == 0)
+			ERR(cfg, d, NEEDS_INPUT, n->pos,
+			    "broadcast node '%s' needs an 'input' channel", name);
+		if (n->output.name != NULL)
+			ERR(cfg, d, BROADCAST_OUTPUTS, n->output.pos,
+			    "broadcast node '%s' copies each message to two or more channels: "
+			    "write 'outputs: [a, b]'",
+			    name);
+		else if (!n->outputs_is_list)
+			ERR(cfg, d, NEEDS_OUTPUT, n->pos,
+			    "broadcast node '%s' needs 'outputs: [a, b, ...]'", name);
+		else if (n->n_outputs < 2 && n->decode_errors == 0)
+			ERR(cfg, d, BROADCAST_OUTPUTS, n->outputs_pos,
+			    "broadcast node '%s' has %zu output%s; it copies each message to two "
+			    "or more channels (connect a single channel directly)",
+			    name, n->n_outputs, n->n_outputs == 1 ? "" : "s");
+		return;
+	}
+	if (n->type == PL_NODE_FANIN) {
+		check_no_stage(cfg, n, d, "merges its inputs");
 		if (n->has_workers)
 			ERR(cfg, d, KEY_NOT_FOR_TYPE, n->workers_pos,
 			    "fan-in node '%s' has one forwarding thread per input; remove "
@@ -103,7 +187,7 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 			    "sink node '%s' writes no channel; remove 'output' (or make it a "
 			    "fan-out)",
 			    name);
-	} else if (n->output.name == NULL) {
+	} else if (n->output.name == NULL && !n->outputs_is_list) {
 		ERR(cfg, d, NEEDS_OUTPUT, n->pos, "%s node '%s' needs an 'output' channel", type,
 		    name);
 	}
@@ -112,8 +196,9 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 /* Is `key` one a node takes (so it was put under 'params' by mistake)? */
 static int is_node_key(const char *key)
 {
-	static const char *const keys[] = { "name",    "type",  "stage",  "params",
-					    "workers", "input", "inputs", "output" };
+	static const char *const keys[] = { "name",  "type",    "stage",  "params",  "workers",
+					    "input", "inputs",  "output", "outputs", "on_error",
+					    "retry", "ordered", "rate" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i], key) == 0)
 			return 1;
@@ -268,6 +353,16 @@ static const char *node_name(const pl_config *cfg, int i)
 	return cfg->nodes[i].name ? cfg->nodes[i].name : "?";
 }
 
+/* Where node `i` first names channel `c` among the channels it writes. */
+static const pl_cfg_ref *writes(const pl_config *cfg, int i, int c)
+{
+	const pl_cfg_node *n = &cfg->nodes[i];
+	for (size_t j = 0; j < pl_cfg_node_n_outs(n); j++)
+		if (pl_cfg_node_out(n, j)->chan == c)
+			return pl_cfg_node_out(n, j);
+	return &n->output;
+}
+
 /* Exactly one producer and one consumer per channel.  Returns 0 or
  * PL_ENOMEM. */
 static int check_channels(pl_config *cfg, pl_diags *d)
@@ -291,20 +386,38 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 		return PL_ENOMEM;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
-		int c = n->output.chan;
-		if (c < 0)
-			continue;
-		pl_cfg_chan *ch = &cfg->chans[c];
-		if (ch->producer >= 0) {
-			ERR(cfg, d, TWO_PRODUCERS, n->output.pos,
-			    "channel '%s' has two producers, '%s' (%s) and '%s' (%s); "
-			    "merge them with a fan-in node",
-			    ch->name, node_name(cfg, ch->producer),
-			    where(cfg->nodes[ch->producer].output.pos).text, node_name(cfg, (int)i),
-			    where(n->output.pos).text);
-			continue;
+		for (size_t j = 0; j < pl_cfg_node_n_outs(n); j++) {
+			const pl_cfg_ref *out = pl_cfg_node_out(n, j);
+			if (out->chan < 0)
+				continue;
+			pl_cfg_chan *ch = &cfg->chans[out->chan];
+			if (ch->producer == (int)i) {
+				const pl_cfg_ref *first = writes(cfg, (int)i, out->chan);
+				ERR(cfg, d, OUTPUT_TWICE, out->pos,
+				    "node '%s' writes channel '%s' twice (first %s %s)%s",
+				    node_name(cfg, (int)i), ch->name, first->pos.line ? "on" : "by",
+				    where(first->pos).text,
+				    out == &n->dead_letter
+					    ? "; its dead-letter channel must be a channel of its "
+					      "own, not its output"
+					    : "");
+				continue;
+			}
+			if (ch->producer >= 0) {
+				const pl_cfg_ref *first = writes(cfg, ch->producer, out->chan);
+				int dead = out == &n->dead_letter ||
+					   first == &cfg->nodes[ch->producer].dead_letter;
+				ERR(cfg, d, TWO_PRODUCERS, out->pos,
+				    "channel '%s' has two producers, '%s' (%s) and '%s' (%s); %s",
+				    ch->name, node_name(cfg, ch->producer), where(first->pos).text,
+				    node_name(cfg, (int)i), where(out->pos).text,
+				    dead ? "give each node its own dead-letter channel (a fan-in "
+					   "node can merge them for one reader)"
+					 : "merge them with a fan-in node");
+				continue;
+			}
+			ch->producer = (int)i;
 		}
-		ch->producer = (int)i;
 	}
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		pl_cfg_node *n = &cfg->nodes[i];
@@ -333,8 +446,8 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 			pl_cfg_chan *ch = &cfg->chans[in->chan];
 			if (ch->consumer == (int)i) {
 				ERR(cfg, d, INPUT_TWICE, in->pos,
-				    "fan-in node '%s' lists channel '%s' twice",
-				    node_name(cfg, (int)i), ch->name);
+				    "%s node '%s' lists channel '%s' twice",
+				    pl_node_type_name(n->type), node_name(cfg, (int)i), ch->name);
 				continue;
 			}
 			if (ch->consumer >= 0) {
@@ -381,9 +494,10 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 			    "reads it; remove it",
 			    ch->name);
 		else if (ch->consumer < 0 && !hinted[i] && !lost_input &&
-			 cfg->nodes[ch->producer].type !=
-				 PL_NODE_SINK) /* (its output is an error) */
-			ERR(cfg, d, NO_CONSUMER, cfg->nodes[ch->producer].output.pos,
+			 /* (a sink's `output` is an error of its own) */
+			 !(cfg->nodes[ch->producer].type == PL_NODE_SINK &&
+			   writes(cfg, ch->producer, (int)i) == &cfg->nodes[ch->producer].output))
+			ERR(cfg, d, NO_CONSUMER, writes(cfg, ch->producer, (int)i)->pos,
 			    "channel '%s' written by '%s' has no consumer; '%s' would block "
 			    "forever once its buffer is full: "
 			    "add a node with 'input: %s' (a 'null' sink discards)",
@@ -394,47 +508,77 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 	return 0;
 }
 
-/* Each node has at most one successor (the consumer of its output), so a
- * cycle is found by walking successors and meeting the current walk. */
+/* The consumer of the j-th channel node `i` writes, or -1. */
+static int successor(const pl_config *cfg, int i, size_t j)
+{
+	int c = pl_cfg_node_out(&cfg->nodes[i], j)->chan;
+	return c >= 0 ? cfg->chans[c].consumer : -1;
+}
+
+/* Spells out the cycle through `stack[from..depth-1]` back to its start. */
+static void report_cycle(pl_config *cfg, pl_diags *d, const int *stack, size_t from, size_t depth)
+{
+	char path[512];
+	size_t used = 0;
+	for (size_t k = from; k <= depth; k++) {
+		int w = snprintf(path + used, sizeof(path) - used, "%s%s",
+				 node_name(cfg, stack[k < depth ? k : from]),
+				 k < depth ? " -> " : "");
+		if (w < 0 || (size_t)w >= sizeof(path) - used)
+			break;
+		used += (size_t)w;
+	}
+	ERR(cfg, d, CYCLE, cfg->nodes[stack[from]].pos,
+	    "the nodes form a cycle (%s); messages must flow from generators to sinks", path);
+}
+
+/* A depth-first walk along every channel a node writes (its outputs and
+ * its dead-letter channel), without recursion: a walk meeting a node still
+ * on its stack has found a cycle. */
 static int check_cycles(pl_config *cfg, pl_diags *d)
 {
 	size_t n = cfg->n_nodes;
-	unsigned char *state = calloc(n ? n : 1, 1); /* 0 new, 1 on this walk, 2 done */
-	if (state == NULL)
+	unsigned char *state = calloc(n ? n : 1, 1); /* 0 new, 1 on the stack, 2 done */
+	int *stack = calloc(n ? n : 1, sizeof(*stack));
+	size_t *next = calloc(n ? n : 1, sizeof(*next)); /* the next out to follow */
+	if (state == NULL || stack == NULL || next == NULL) {
+		free(state);
+		free(stack);
+		free(next);
 		return PL_ENOMEM;
+	}
 	for (size_t start = 0; start < n; start++) {
-		int i = (int)start;
-		while (i >= 0 && state[i] == 0) {
-			state[i] = 1;
-			int c = cfg->nodes[i].output.chan;
-			i = c >= 0 ? cfg->chans[c].consumer : -1;
-		}
-		if (i >= 0 && state[i] == 1) {
-			/* i is on a cycle: spell it out. */
-			char path[512];
-			size_t used = 0;
-			int j = i;
-			do {
-				int w = snprintf(path + used, sizeof(path) - used, "%s -> ",
-						 node_name(cfg, j));
-				if (w < 0 || (size_t)w >= sizeof(path) - used)
-					break;
-				used += (size_t)w;
-				j = cfg->chans[cfg->nodes[j].output.chan].consumer;
-			} while (j != i);
-			snprintf(path + used, sizeof(path) - used, "%s", node_name(cfg, i));
-			ERR(cfg, d, CYCLE, cfg->nodes[i].pos,
-			    "the nodes form a cycle (%s); messages must flow from generators to "
-			    "sinks",
-			    path);
-		}
-		for (int k = (int)start; k >= 0 && state[k] == 1;) {
-			state[k] = 2;
-			int c = cfg->nodes[k].output.chan;
-			k = c >= 0 ? cfg->chans[c].consumer : -1;
+		if (state[start] != 0)
+			continue;
+		size_t depth = 0;
+		stack[depth++] = (int)start;
+		state[start] = 1;
+		next[start] = 0;
+		while (depth > 0) {
+			int i = stack[depth - 1];
+			if (next[i] == pl_cfg_node_n_outs(&cfg->nodes[i])) {
+				state[i] = 2;
+				depth--;
+				continue;
+			}
+			int s = successor(cfg, i, next[i]++);
+			if (s < 0 || state[s] == 2)
+				continue;
+			if (state[s] == 1) {
+				size_t from = 0;
+				while (stack[from] != s)
+					from++;
+				report_cycle(cfg, d, stack, from, depth);
+				continue;
+			}
+			state[s] = 1;
+			next[s] = 0;
+			stack[depth++] = s;
 		}
 	}
 	free(state);
+	free(stack);
+	free(next);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* host.c - the pl_host table: what the runner offers every stage. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "engine_int.h"
 #include "error.h"
@@ -12,44 +13,70 @@ static struct en_worker *worker_of(pl_worker *pw)
 	return (struct en_worker *)pw;
 }
 
+/* Is this worker, a generator, told to stop? */
+static int generator_stopping(struct en_worker *w)
+{
+	return w->in == NULL &&
+	       atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed);
+}
+
+static int stop_emitting(struct en_worker *w)
+{
+	return generator_stopping(w) || pl__node_cancelled(w->node);
+}
+
+/* An ordered node's worker holds its outputs until the input's turn.
+ * Ownership: takes `msg`. */
+static int hold(struct en_worker *w, pl_msg *msg)
+{
+	if (w->n_held == w->cap_held) {
+		size_t cap = w->cap_held ? 2 * w->cap_held : 4;
+		pl_msg **held = realloc(w->held, cap * sizeof(*held));
+		if (held == NULL) {
+			pl_msg_free(msg);
+			return PL_ENOMEM;
+		}
+		w->held = held;
+		w->cap_held = cap;
+	}
+	w->held[w->n_held++] = msg;
+	return 0;
+}
+
 /* Ownership: always takes `msg`. */
 static int host_emit(pl_worker *pw, pl_msg *msg)
 {
 	struct en_worker *w = worker_of(pw);
+	struct en_node *n = w->node;
 	if (msg == NULL)
 		return PL_EINVAL;
 	/* A sink has no output; init() and fini() run outside the worker's
 	 * thread, where a send could block the whole runner. */
-	if (w->out == NULL || !atomic_load_explicit(&w->running, memory_order_relaxed)) {
+	if (n->n_main == 0 || !atomic_load_explicit(&w->running, memory_order_relaxed)) {
 		pl_msg_free(msg);
 		return PL_EINVAL;
 	}
-	if (w->in == NULL &&
-	    atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed)) {
-		/* A generator stops producing once the pipeline stops. */
+	/* A generator stops producing once the pipeline stops; its rate
+	 * limit applies to each message it emits. */
+	if (generator_stopping(w) ||
+	    (w->in == NULL && n->rate.interval_ns != 0 &&
+	     pl__rate_wait(&n->rate, w, stop_emitting, &w->c.wait_out_ns) != 0)) {
 		pl_msg_free(msg);
 		return PL_ECANCELED;
 	}
-	size_t len = pl_msg_len(msg);
-	int rc = pl_chan_send(w->out, msg);
-	if (rc != 0) {
-		/* The output closes only after this node's workers all returned,
-		 * so a failure here is an abort: the pipeline is stopping. */
-		pl_msg_free(msg);
+	if (n->cfg->ordered)
+		return hold(w, msg);
+	if (pl__send_out(w, n->outs[0], msg) != 0) {
+		w->emit_lost = 1;
 		return PL_ECANCELED;
 	}
-	w->n_out++;
-	w->bytes_out += len;
 	return 0;
 }
 
 static int host_stopping(pl_worker *pw)
 {
 	struct en_worker *w = worker_of(pw);
-	if (atomic_load_explicit(&w->node->cancelled, memory_order_relaxed))
-		return 1;
-	return w->in == NULL &&
-	       atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed);
+	return pl__node_cancelled(w->node) || generator_stopping(w);
 }
 
 static int host_fail(pl_worker *pw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,5 +126,6 @@ void pl_host_init(pl_host *h)
 		.param_string = pl_params_string,
 		.param_float = pl_params_float,
 		.strerror = pl_strerror,
+		.msg_meta = pl_msg_meta,
 	};
 }

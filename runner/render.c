@@ -84,6 +84,10 @@ static void put_caption(struct writer *w, const pl_cfg_node *n)
 		fprintf(w->f, ", %zu inputs", n->n_inputs);
 		return;
 	}
+	if (n->type == PL_NODE_BROADCAST) {
+		fprintf(w->f, ", %zu outputs", n->n_outputs);
+		return;
+	}
 	fputs(", ", w->f);
 	put_text(w, n->stage != NULL ? n->stage : "?");
 	fprintf(w->f, " ×%" PRId64, n->workers);
@@ -105,10 +109,14 @@ static void put_fan_title(struct writer *w, const pl_cfg_node *n)
 	put_caption(w, n);
 }
 
-/* A channel's edge label: "jobs [buffer 256]", "jobs [rendezvous]". */
-static void put_chan_label(struct writer *w, const pl_cfg_chan *c)
+/* A channel's edge label: "jobs [buffer 256]", "jobs [rendezvous]",
+ * "failed [buffer 64] (dead letters)". */
+static void put_chan_label(struct writer *w, const pl_config *cfg, const pl_cfg_chan *c)
 {
 	put_text(w, c->name);
+	const pl_cfg_node *producer = &cfg->nodes[c->producer];
+	if (producer->dead_letter.name != NULL && &cfg->chans[producer->dead_letter.chan] == c)
+		fputs(" (dead letters)", w->f);
 	if (c->buffer == 0)
 		fputs(" [rendezvous]", w->f);
 	else
@@ -130,13 +138,16 @@ static void each_edge(struct writer *w, const pl_config *cfg,
 {
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		const pl_cfg_node *n = &cfg->nodes[i];
-		if (n->output.name == NULL || n->output.chan < 0)
-			continue;
-		const pl_cfg_chan *c = &cfg->chans[n->output.chan];
-		assert(c->producer == (int)i);
-		if (c->consumer < 0)
-			continue; /* not a checked config; nothing to join */
-		edge(w, cfg, i, (size_t)c->consumer, c);
+		for (size_t j = 0; j < pl_cfg_node_n_outs(n); j++) {
+			const pl_cfg_ref *out = pl_cfg_node_out(n, j);
+			if (out->chan < 0)
+				continue;
+			const pl_cfg_chan *c = &cfg->chans[out->chan];
+			assert(c->producer == (int)i);
+			if (c->consumer < 0)
+				continue; /* not a checked config; nothing to join */
+			edge(w, cfg, i, (size_t)c->consumer, c);
+		}
 	}
 }
 
@@ -151,6 +162,8 @@ static const char *dot_shape(int type)
 		return "invtrapezium";
 	case PL_NODE_SINK:
 		return "cylinder";
+	case PL_NODE_BROADCAST:
+		return "trapezium";
 	default:
 		return "box";
 	}
@@ -218,7 +231,7 @@ static void dot_edge(struct writer *w, const pl_config *cfg, size_t from, size_t
 	fputs(" -> ", w->f);
 	put_in_id(w, cfg, to);
 	fputs(" [label=\"", w->f);
-	put_chan_label(w, c);
+	put_chan_label(w, cfg, c);
 	fputs(c->buffer == 0 ? "\", style=dashed];\n" : "\"];\n", w->f);
 }
 
@@ -289,7 +302,7 @@ static void mermaid_edge(struct writer *w, const pl_config *cfg, size_t from, si
 	put_out_id(w, cfg, from);
 	/* A rendezvous is drawn dotted, as in DOT. */
 	fputs(c->buffer == 0 ? " -.->|\"" : " -->|\"", w->f);
-	put_chan_label(w, c);
+	put_chan_label(w, cfg, c);
 	fputs("\"| ", w->f);
 	put_in_id(w, cfg, to);
 	fputc('\n', w->f);
@@ -297,9 +310,10 @@ static void mermaid_edge(struct writer *w, const pl_config *cfg, size_t from, si
 
 /* Each node type's shape, around a quoted label, by enum pl_node_type:
  * generator a flag, fan-out a rounded box, fan-in an inverted trapezium
- * (a funnel), sink a cylinder; [0] for a type the checks let through. */
-static const char *const mermaid_open[] = { "(\"", ">\"", "(\"", "[\\\"", "[(\"" };
-static const char *const mermaid_close[] = { "\")", "\"]", "\")", "\"/]", "\")]" };
+ * (a funnel), sink a cylinder, broadcast a trapezium; [0] for a type the
+ * checks let through. */
+static const char *const mermaid_open[] = { "(\"", ">\"", "(\"", "[\\\"", "[(\"", "[/\"" };
+static const char *const mermaid_close[] = { "\")", "\"]", "\")", "\"/]", "\")]", "\"\\]" };
 
 int pl_render_mermaid(const pl_config *cfg, FILE *out)
 {
@@ -319,7 +333,7 @@ int pl_render_mermaid(const pl_config *cfg, FILE *out)
 			more |= n->workers > PL_RENDER_WORKER_BOXES;
 			continue;
 		}
-		int t = n->type >= PL_NODE_GENERATOR && n->type <= PL_NODE_SINK ? n->type : 0;
+		int t = n->type >= PL_NODE_GENERATOR && n->type <= PL_NODE_BROADCAST ? n->type : 0;
 		fprintf(out, "    n%zu%s", i, mermaid_open[t]);
 		put_node_label(&w, n);
 		fprintf(out, "%s\n", mermaid_close[t]);

@@ -8,6 +8,8 @@
 
 struct delay {
 	int64_t ms;
+	int64_t jitter_ms;
+	uint64_t rng; /* xorshift64 state, per worker */
 };
 
 static int delay_init(pl_worker *w, const pl_params *params)
@@ -23,6 +25,14 @@ static int delay_init(pl_worker *w, const pl_params *params)
 	if (d == NULL)
 		return h->failf(w, "out of memory");
 	d->ms = ms;
+	if (h->param_int(params, "jitter_ms", &d->jitter_ms) != 0)
+		d->jitter_ms = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d->rng = 0x9e3779b97f4a7c15u ^ ((uint64_t)w->index + 1) * 0xbf58476d1ce4e5b9u ^
+		 (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30);
+	if (d->rng == 0)
+		d->rng = 1; /* (xorshift stays at 0) */
 	w->state = d;
 	return 0;
 }
@@ -50,7 +60,7 @@ static int ts_before(const struct timespec *a, const struct timespec *b)
 static int delay_process(pl_worker *w, pl_msg *msg)
 {
 	const pl_host *h = w->host;
-	const struct delay *d = w->state;
+	struct delay *d = w->state;
 	struct timespec deadline, wake;
 	char ebuf[64];
 	int e;
@@ -61,7 +71,14 @@ static int delay_process(pl_worker *w, pl_msg *msg)
 		return h->failf(w, "clock_gettime: %s", pl_out_strerror(e, ebuf, sizeof(ebuf)));
 	}
 	wake = deadline;
-	ts_add_ns(&deadline, d->ms * 1000000);
+	int64_t ms = d->ms;
+	if (d->jitter_ms > 0) {
+		d->rng ^= d->rng << 13;
+		d->rng ^= d->rng >> 7;
+		d->rng ^= d->rng << 17;
+		ms += (int64_t)(d->rng % (uint64_t)(d->jitter_ms + 1));
+	}
+	ts_add_ns(&deadline, ms * 1000000);
 	while (ts_before(&wake, &deadline)) {
 		if (h->stopping(w)) {
 			h->msg_free(msg);
@@ -95,6 +112,13 @@ static const pl_param_spec delay_params[] = {
 	  .description = "milliseconds to wait before passing each message on",
 	  .min = 0,
 	  .max = 86400000 },
+	{ .name = "jitter_ms",
+	  .type = PL_PARAM_INT,
+	  .flags = PL_PARAM_RANGE,
+	  .default_value = "0",
+	  .description = "adds a random 0..jitter_ms milliseconds to each wait",
+	  .min = 0,
+	  .max = 86400000 },
 };
 
 /* Waits `ms` milliseconds per message (per worker, so N workers overlap their
@@ -103,7 +127,8 @@ const pl_stage pl_stage_delay = {
 	PL_STAGE_HEADER,
 	.kind = PL_STAGE_TRANSFORM,
 	.name = "delay",
-	.description = "waits ms milliseconds, then passes each message on unchanged",
+	.description = "waits ms (plus up to jitter_ms) milliseconds, then passes each message "
+		       "on unchanged",
 	.params = delay_params,
 	.n_params = sizeof(delay_params) / sizeof(delay_params[0]),
 	.init = delay_init,

@@ -20,6 +20,7 @@
 struct grep {
 	regex_t re;
 	int invert;
+	int fail;  /* a message that is not kept is a stage error, not dropped */
 	char *buf; /* the message being matched, NUL-terminated */
 	size_t cap;
 };
@@ -37,6 +38,8 @@ static int grep_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "out of memory");
 	if (h->param_bool(params, "invert", &g->invert) != 0)
 		g->invert = 0;
+	if (h->param_bool(params, "fail", &g->fail) != 0)
+		g->fail = 0;
 	int rc = regcomp(&g->re, pattern, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		regerror(rc, &g->re, ebuf, sizeof(ebuf));
@@ -91,6 +94,9 @@ static int grep_process(pl_worker *w, pl_msg *msg)
 	}
 	if ((rc == 0) == (g->invert != 0)) {
 		h->msg_free(msg);
+		if (g->fail)
+			return h->failf(w, "the message does not %s the pattern",
+					g->invert ? "avoid" : "match");
 		return 0;
 	}
 	return pl_builtin_emit_result(w, h->emit(w, msg));
@@ -117,10 +123,16 @@ static const pl_param_spec grep_params[] = {
 	  .type = PL_PARAM_BOOL,
 	  .default_value = "false",
 	  .description = "keep the messages that do not match instead" },
+	{ .name = "fail",
+	  .type = PL_PARAM_BOOL,
+	  .default_value = "false",
+	  .description = "a message not kept is a stage error (for on_error) instead of "
+			 "being dropped" },
 };
 
 /* Passes on the messages that match `pattern` anywhere (or, with `invert`,
- * that do not) and frees the others. */
+ * that do not) and frees the others, or with `fail` fails on them, so that
+ * the node's on_error policy routes them. */
 const pl_stage pl_stage_grep = {
 	PL_STAGE_HEADER,
 	.kind = PL_STAGE_TRANSFORM,

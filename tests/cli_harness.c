@@ -97,3 +97,16 @@ void run_env(struct result *r, const char *const *env, const char *const *args)
 {
 	run_with(r, NULL, 0, env, args);
 }
+
+int scratch_setup(char *dir, const char *name)
+{
+	snprintf(dir, 64, "/tmp/pl-%.40s-XXXXXX", name);
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+int scratch_teardown(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}

@@ -174,6 +174,7 @@ size_t check_mermaid(const char *m)
 			const char *rest = line + strlen(a);
 			assert_true(strncmp(rest, "(\"", 2) == 0 || strncmp(rest, ">\"", 2) == 0 ||
 				    strncmp(rest, "[\\\"", 3) == 0 ||
+				    strncmp(rest, "[/\"", 3) == 0 ||
 				    strncmp(rest, "[(\"", 3) == 0 || strncmp(rest, "((\"", 3) == 0);
 			add_id(&ids, a);
 		} else {

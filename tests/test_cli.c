@@ -21,7 +21,7 @@ static void test_version_and_help(void **state)
 	RUN(&res, "--version");
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.out,
-			    "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.0)\n");
+			    "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.1)\n");
 	RUN(&res, "--help");
 	assert_int_equal(res.code, 0);
 	assert_non_null(strstr(res.out, "Usage: pipeline COMMAND [OPTIONS]"));
@@ -29,7 +29,7 @@ static void test_version_and_help(void **state)
 	RUN(&res, "run", "--help");
 	assert_int_equal(res.code, 0);
 	assert_non_null(
-		strstr(res.out, "Usage: pipeline run [--quiet] [--set NODE.KEY=VALUE]... [--plugin FILE]... FILE"));
+		strstr(res.out, "Usage: pipeline run [OPTION]... FILE"));
 	assert_string_equal(res.err, "");
 }
 
@@ -66,9 +66,10 @@ static void test_hello(void **state)
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.out, "1\n2\n3\n4\n5\n");
 	assert_non_null(strstr(res.err, "pipeline: finished 'hello' in "));
-	assert_non_null(strstr(res.err, "numbers  generator        1             -             5"));
-	assert_non_null(strstr(res.err, "shout    fan-out          1             5             5"));
-	assert_non_null(strstr(res.err, "print    sink             1             5             -"));
+	assert_non_null(strstr(res.err, "numbers  generator        1           -           5        0        0        0        0  "));
+	assert_non_null(strstr(res.err, "shout    fan-out          1           5           5        0        0        0        0  "));
+	assert_non_null(strstr(res.err, "print    sink             1           5           -        0        0        0        0  "));
+	assert_non_null(strstr(res.err, "pipeline: nothing lost: each of the 10 messages sent on 2 channels was received\n"));
 	/* --quiet, after the file: nothing on stderr. */
 	RUN(&res, "run", "pipelines/hello.yaml", "--quiet");
 	assert_int_equal(res.code, 0);
@@ -128,6 +129,77 @@ static void test_grep_errors(void **state)
 		"10.0.0.5 - - [27/Nov/2026:10:00:08 +0000] \"GET /api/report HTTP/1.1\" 503 64\n"
 		"10.0.0.3 - - [27/Nov/2026:10:00:12 +0000] \"PUT /api/items/3 HTTP/1.1\" 502 "
 		"150\n");
+}
+
+/* pipelines/broadcast.yaml: both sinks get every number; the two sinks run
+ * side by side, so the count's line may come anywhere among the numbers. */
+static void test_broadcast(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "pipelines/broadcast.yaml");
+	assert_int_equal(res.code, 0);
+	char *count = strstr(res.out, "messages=5 bytes=5\n");
+	assert_non_null(count);
+	memmove(count, count + strlen("messages=5 bytes=5\n"),
+		strlen(count + strlen("messages=5 bytes=5\n")) + 1);
+	assert_string_equal(res.out, "1\n2\n3\n4\n5\n");
+	assert_non_null(strstr(res.err, "copy     broadcast        1           5          10  "));
+	assert_non_null(strstr(res.err, "pipeline: nothing lost: each of the 15 messages sent on 3 "
+					"channels was received\n"));
+}
+
+/* pipelines/ordered.yaml: 8 workers with random delays, yet 1..40 in order. */
+static void test_ordered(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "-q", "pipelines/ordered.yaml");
+	assert_int_equal(res.code, 0);
+	char want[256] = "";
+	for (int i = 1; i <= 40; i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%d\n", i);
+	assert_string_equal(res.out, want);
+}
+
+/* pipelines/rate-limit.yaml: 10 messages at 20/s take at least 9 intervals
+ * of 50 ms (burst 1: the first goes at once). */
+static void test_rate_limit(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "pipelines/rate-limit.yaml");
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+	const char *fin = strstr(res.err, "pipeline: finished 'rate-limit' in ");
+	assert_non_null(fin);
+	double secs = atof(fin + strlen("pipeline: finished 'rate-limit' in "));
+	assert_true(secs >= 0.44);
+	assert_true(secs < 1.5);
+}
+
+/* pipelines/dead-letter.yaml: the 2xx lines printed, the 5 others to the
+ * dead-letter channel, counted; exit 0 with one warning. */
+static void test_dead_letter(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "pipelines/dead-letter.yaml");
+	assert_int_equal(res.code, 0);
+	char *count = strstr(res.out, "messages=5 bytes=381\n");
+	assert_non_null(count);
+	memmove(count, count + strlen("messages=5 bytes=381\n"),
+		strlen(count + strlen("messages=5 bytes=381\n")) + 1);
+	assert_string_equal(
+		res.out,
+		"10.0.0.1 - - [27/Nov/2026:10:00:01 +0000] \"GET / HTTP/1.1\" 200 512\n"
+		"10.0.0.2 - - [27/Nov/2026:10:00:02 +0000] \"GET /api/items HTTP/1.1\" 200 2048\n"
+		"10.0.0.4 - - [27/Nov/2026:10:00:05 +0000] \"GET /api/items/7 HTTP/1.1\" 200 311\n"
+		"10.0.0.2 - - [27/Nov/2026:10:00:09 +0000] \"GET /api/items?page=2 HTTP/1.1\" 200 "
+		"1900\n"
+		"10.0.0.1 - - [27/Nov/2026:10:00:15 +0000] \"GET /health HTTP/1.1\" 200 2\n");
+	assert_non_null(strstr(res.err, "pipeline: warning: node 'check' (stage 'grep'): 5 failures "
+					"sent to the dead-letter channel (on_error); the first: the "
+					"message does not match the pattern\n"));
+	assert_non_null(strstr(res.err, "check    fan-out          1          10           5        0        5        0        0  "));
+	assert_non_null(strstr(res.err, "pipeline: nothing lost: each of the 20 messages sent on 3 "
+					"channels was received\n"));
 }
 
 /* pipelines/plugins.yaml names no plugin file: its stages come from the example
@@ -206,7 +278,7 @@ static void test_runtime_failure(void **state)
 	assert_int_equal(res.code, 1);
 	assert_non_null(strstr(res.err, "cannot read '/proc/self/mem': Input/output error\n"));
 	assert_non_null(strstr(res.err, "pipeline: error: node 'read' (stage 'lines'): "));
-	assert_non_null(strstr(res.err, "pipeline: stopped '<stdin>' in "));
+	assert_non_null(strstr(res.err, "pipeline: failed '<stdin>' in "));
 	assert_non_null(strstr(res.err, "FAILED"));
 }
 
@@ -231,7 +303,8 @@ static void test_every_example_is_checked(void **state)
 {
 	(void)state;
 	static const char *const checked[] = { "hello.yaml", "fanout-io.yaml", "fanin.yaml",
-					       "grep-errors.yaml", "plugins.yaml" };
+					       "grep-errors.yaml", "plugins.yaml", "broadcast.yaml",
+					       "ordered.yaml", "rate-limit.yaml", "dead-letter.yaml" };
 	DIR *dir = opendir(PL_SOURCE_DIR "/pipelines");
 	assert_non_null(dir);
 	size_t found = 0;
@@ -328,6 +401,10 @@ int main(void)
 		cmocka_unit_test(test_runtime_failure),
 		cmocka_unit_test(test_closed_stdout),
 		cmocka_unit_test(test_stdin_has_one_reader),
+		cmocka_unit_test(test_broadcast),
+		cmocka_unit_test(test_ordered),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_dead_letter),
 		cmocka_unit_test(test_every_example_is_checked),
 		cmocka_unit_test(test_graph),
 	};

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "diag.h"
 #include "engine.h"
+#include "engine_harness.h"
 #include "graph.h"
 #include "registry.h"
 
@@ -188,57 +189,14 @@ static const pl_stage eager_stage = {
 
 /* ---- Running a config from a string. ---------------------------------- */
 
-struct run {
-	int rc; /* of pl_engine_create, then of pl_engine_run */
-	char errors[4096];
-	char diags[4096];
-	pl_node_stats stats[16];
-	char names[16][32]; /* stats[i].name points into the freed config */
-	size_t n_nodes;
+static const pl_stage *const test_stages[] = {
+	&fail_at_stage, &fail_sink_stage, &triple_stage, &gauge_stage, &liar_stage, &eager_stage,
 };
 
 static void run_yaml(const char *yaml, struct run *r)
 {
-	memset(r, 0, sizeof(*r));
-	pl_registry *reg;
-	assert_int_equal(pl_registry_create(&reg), 0);
-	assert_int_equal(pl_registry_add(reg, &fail_at_stage), 0);
-	assert_int_equal(pl_registry_add(reg, &fail_sink_stage), 0);
-	assert_int_equal(pl_registry_add(reg, &triple_stage), 0);
-	assert_int_equal(pl_registry_add(reg, &gauge_stage), 0);
-	assert_int_equal(pl_registry_add(reg, &liar_stage), 0);
-	assert_int_equal(pl_registry_add(reg, &eager_stage), 0);
-	pl_diags d;
-	pl_diags_init(&d);
-	pl_config *cfg = NULL;
-	int rc = pl_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &d);
-	if (rc == 0)
-		rc = pl_graph_check(cfg, reg, &d);
-	if (rc != 0)
-		pl_diags_print(&d, stderr);
-	assert_int_equal(rc, 0);
-	pl_engine *e = NULL;
-	r->rc = pl_engine_create(cfg, NULL, &e, &d);
-	FILE *f = fmemopen(r->diags, sizeof(r->diags) - 1, "w");
-	pl_diags_print(&d, f);
-	fclose(f);
-	pl_diags_clear(&d);
-	if (r->rc == 0) {
-		r->rc = pl_engine_run(e);
-		f = fmemopen(r->errors, sizeof(r->errors) - 1, "w");
-		pl_engine_print_errors(e, f);
-		fclose(f);
-		r->n_nodes = pl_engine_node_count(e);
-		assert_true(r->n_nodes <= 16);
-		for (size_t i = 0; i < r->n_nodes; i++) {
-			pl_engine_node_stats(e, i, &r->stats[i]);
-			snprintf(r->names[i], sizeof(r->names[i]), "%s", r->stats[i].name);
-			r->stats[i].name = NULL;
-		}
-		pl_engine_destroy(e);
-	}
-	pl_config_free(cfg);
-	pl_registry_destroy(reg);
+	run_yaml_with(yaml, test_stages, sizeof(test_stages) / sizeof(test_stages[0]), NULL, NULL,
+		      r);
 }
 
 /* A fresh temp file path (the file exists and is empty). */
@@ -417,8 +375,8 @@ static void test_transform_failure_drains_downstream(void **state)
 		assert_int_equal(v[i], (long long)i + 1);
 	assert_int_equal(r.stats[1].in, 500);
 	assert_int_equal(r.stats[1].out, 499);
-	assert_true(r.stats[1].failed);
-	assert_false(r.stats[0].failed);
+	assert_true(r.stats[1].failed_node);
+	assert_false(r.stats[0].failed_node);
 	remove(out);
 }
 

@@ -15,6 +15,7 @@
 
 #include "diag.h"
 #include "engine.h"
+#include "engine_harness.h"
 #include "load.h"
 #include "registry.h"
 
@@ -84,10 +85,10 @@ static const struct broken broken[] = {
 	  "plugin '{}' refused: its descriptor does not start with the magic number 0x504c5047 "
 	  "(found 0x47504c50): not a pipeline plugin, or built from another header" },
 	{ "abi_2_0.so", PL_D_PLUGIN_ABI,
-	  "plugin '{}' refused: it was built for plugin ABI 2.0, and this pipeline provides 1.0; "
+	  "plugin '{}' refused: it was built for plugin ABI 2.0, and this pipeline provides 1.1; "
 	  "rebuild it against this pipeline's pipeline/plugin.h, or upgrade pipeline" },
 	{ "abi_1_9.so", PL_D_PLUGIN_ABI,
-	  "plugin '{}' refused: it was built for plugin ABI 1.9, and this pipeline provides 1.0; "
+	  "plugin '{}' refused: it was built for plugin ABI 1.9, and this pipeline provides 1.1; "
 	  "rebuild it against this pipeline's pipeline/plugin.h, or upgrade pipeline" },
 	{ "truncated.so", PL_D_PLUGIN_MALFORMED, NULL }, /* sizes: see test_truncated */
 	{ "short_stage.so", PL_D_PLUGIN_MALFORMED, NULL },
@@ -334,17 +335,14 @@ static void test_bare_name(void **state)
 
 /* ---- Running the good plugins. ---------------------------------------- */
 
-struct run {
-	int rc; /* of pl_engine_create, then of pl_engine_run */
-	char diags[2048];
+struct plugin_run {
+	struct run run;
 	char output[8192]; /* what the sink `file` wrote */
-	unsigned long long in[8], out[8];
-	size_t n_nodes;
 };
 
 /* Loads `yaml` (its `plugins:` relative to PL_TEST_PLUGIN_DIR; "{}" in it: a file the sink
  * may write) and runs it. */
-static void run_yaml(const char *yaml, struct run *r)
+static void run_yaml(const char *yaml, struct plugin_run *r)
 {
 	memset(r, 0, sizeof(*r));
 	char out_path[] = "/tmp/pl-plugins-out-XXXXXX";
@@ -361,28 +359,12 @@ static void run_yaml(const char *yaml, struct run *r)
 		pl_load_text(PL_TEST_PLUGIN_DIR "/t.yaml", text, strlen(text), NULL, reg, &cfg, &d);
 	if (rc != 0)
 		pl_diags_print(&d, stderr);
-	assert_int_equal(rc, 0);
-	pl_engine *e = NULL;
-	r->rc = pl_engine_create(cfg, NULL, &e, &d);
-	FILE *f = fmemopen(r->diags, sizeof(r->diags) - 1, "w");
-	pl_diags_print(&d, f);
-	fclose(f);
 	pl_diags_clear(&d);
-	if (r->rc == 0) {
-		r->rc = pl_engine_run(e);
-		r->n_nodes = pl_engine_node_count(e);
-		assert_true(r->n_nodes <= 8);
-		for (size_t i = 0; i < r->n_nodes; i++) {
-			pl_node_stats s;
-			pl_engine_node_stats(e, i, &s);
-			r->in[i] = s.in;
-			r->out[i] = s.out;
-		}
-		pl_engine_destroy(e);
-	}
+	assert_int_equal(rc, 0);
+	run_config(cfg, NULL, NULL, &r->run);
 	pl_config_free(cfg);
 	pl_registry_destroy(reg);
-	f = fopen(out_path, "r");
+	FILE *f = fopen(out_path, "r");
 	assert_non_null(f);
 	r->output[fread(r->output, 1, sizeof(r->output) - 1, f)] = '\0';
 	fclose(f);
@@ -394,36 +376,36 @@ static void run_yaml(const char *yaml, struct run *r)
 static void test_run_halve(void **state)
 {
 	(void)state;
-	struct run r;
+	struct plugin_run r;
 	run_yaml("version: 1\nplugins: [good.so]\nnodes:\n"
 		 "  - { name: g, type: generator, stage: seq, params: { count: 10 }, output: a }\n"
 		 "  - { name: h, type: fan-out, stage: test-halve, input: a, output: b }\n"
 		 "  - { name: s, type: sink, stage: file, params: { path: '{}' }, input: b }\n",
 		 &r);
-	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.run.rc, 0);
 	assert_string_equal(r.output, "1\n3\n5\n7\n9\n");
-	assert_int_equal(r.n_nodes, 3);
-	assert_int_equal(r.out[0], 10);
-	assert_int_equal(r.in[1], 10);
-	assert_int_equal(r.out[1], 5);
-	assert_int_equal(r.in[2], 5);
+	assert_int_equal(r.run.n_nodes, 3);
+	assert_int_equal(r.run.stats[0].out, 10);
+	assert_int_equal(r.run.stats[1].in, 10);
+	assert_int_equal(r.run.stats[1].out, 5);
+	assert_int_equal(r.run.stats[2].in, 5);
 }
 
 /* A transform that emits each message twice, alone and after the one that halves. */
 static void test_run_twice(void **state)
 {
 	(void)state;
-	struct run r;
+	struct plugin_run r;
 	run_yaml("version: 1\nplugins: [good.so]\nnodes:\n"
 		 "  - { name: g, type: generator, stage: seq, params: { count: 4 }, output: a }\n"
 		 "  - { name: t, type: fan-out, stage: test-twice, input: a, output: b }\n"
 		 "  - { name: s, type: sink, stage: file, params: { path: '{}' }, input: b }\n",
 		 &r);
-	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.run.rc, 0);
 	assert_string_equal(r.output, "1\n1\n2\n2\n3\n3\n4\n4\n");
-	assert_int_equal(r.in[1], 4);
-	assert_int_equal(r.out[1], 8);
-	assert_int_equal(r.in[2], 8);
+	assert_int_equal(r.run.stats[1].in, 4);
+	assert_int_equal(r.run.stats[1].out, 8);
+	assert_int_equal(r.run.stats[2].in, 8);
 
 	run_yaml("version: 1\nplugins: [good.so, ./good.so]\nnodes:\n"
 		 "  - { name: g, type: generator, stage: seq, params: { count: 6 }, output: a }\n"
@@ -431,11 +413,11 @@ static void test_run_twice(void **state)
 		 "  - { name: t, type: fan-out, stage: test-twice, input: b, output: c }\n"
 		 "  - { name: s, type: sink, stage: file, params: { path: '{}' }, input: c }\n",
 		 &r);
-	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.run.rc, 0);
 	assert_string_equal(r.output, "1\n1\n3\n3\n5\n5\n");
-	assert_int_equal(r.out[1], 3);
-	assert_int_equal(r.out[2], 6);
-	assert_int_equal(r.in[3], 6);
+	assert_int_equal(r.run.stats[1].out, 3);
+	assert_int_equal(r.run.stats[2].out, 6);
+	assert_int_equal(r.run.stats[3].in, 6);
 }
 
 /* Many workers of the plugin's stages at once (for the thread sanitizer): every message
@@ -444,7 +426,7 @@ static void test_run_workers(void **state)
 {
 	(void)state;
 	enum { N = 2000 };
-	struct run r;
+	struct plugin_run r;
 	run_yaml(
 		"version: 1\nplugins: [good.so]\nnodes:\n"
 		"  - { name: g, type: generator, stage: seq, params: { count: 2000 }, output: a }\n"
@@ -452,10 +434,10 @@ static void test_run_workers(void **state)
 		"}\n"
 		"  - { name: s, type: sink, stage: null, input: b }\n",
 		&r);
-	assert_int_equal(r.rc, 0);
-	assert_int_equal(r.in[1], N);
-	assert_int_equal(r.out[1], 2 * N);
-	assert_int_equal(r.in[2], 2 * N);
+	assert_int_equal(r.run.rc, 0);
+	assert_int_equal(r.run.stats[1].in, N);
+	assert_int_equal(r.run.stats[1].out, 2 * N);
+	assert_int_equal(r.run.stats[2].in, 2 * N);
 }
 
 /* PL080: an init() that fails shows the plugin's own message, at the node's params; the
@@ -464,14 +446,14 @@ static void test_run_workers(void **state)
 static void test_init_fails(void **state)
 {
 	(void)state;
-	struct run r;
+	struct plugin_run r;
 	run_yaml("version: 1\nplugins: [init_fail.so]\nnodes:\n"
 		 "  - { name: g, type: generator, stage: seq, output: a }\n"
 		 "  - { name: s, type: sink, workers: 3, stage: test-init-fails, params: { "
 		 "fail_at: 1 }, input: a }\n",
 		 &r);
-	assert_int_equal(r.rc, PL_ESTAGE);
-	assert_string_equal(r.diags,
+	assert_int_equal(r.run.rc, PL_ESTAGE);
+	assert_string_equal(r.run.diags,
 			    PL_TEST_PLUGIN_DIR "/t.yaml:5:72: error: node 's' (stage "
 					       "'test-init-fails') failed to start: cannot open "
 					       "the frobnicator '/dev/frob0' (worker 1) [PL080]\n");

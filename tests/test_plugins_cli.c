@@ -34,7 +34,7 @@ static void test_cli_plugin_option(void **state)
 	snprintf(
 		want, sizeof(want),
 		"<command-line>: error: plugin '%s' refused: it was built for plugin ABI 2.0, and "
-		"this pipeline provides 1.0; rebuild it against this pipeline's pipeline/plugin.h, "
+		"this pipeline provides 1.1; rebuild it against this pipeline's pipeline/plugin.h, "
 		"or upgrade pipeline [PL092]\n",
 		PLUGIN("abi_2_0"));
 	assert_string_equal(r->err, want);

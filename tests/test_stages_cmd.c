@@ -131,6 +131,8 @@ static void test_show_text(void **state)
 		"  NAME     TYPE     DEFAULT     DESCRIPTION\n"
 		"  pattern  string   (required)  a POSIX extended regular expression\n"
 		"  invert   boolean  false       keep the messages that do not match instead\n"
+		"  fail     boolean  false       a message not kept is a stage error (for on_error) "
+		"instead of being dropped\n"
 		"\n"
 		"Example node:\n"
 		"  - name: grep\n"
@@ -153,7 +155,7 @@ static void test_show_text(void **state)
 	assert_non_null(strstr(res.out, "    stage: seq\n    output: out\n"));
 	STAGES(&res, "stages", "delay");
 	assert_int_equal(res.code, 0);
-	assert_non_null(strstr(res.out, "  ms    integer  (required)  0..86400000  milliseconds"));
+	assert_non_null(strstr(res.out, "  ms         integer  (required)  0..86400000  milliseconds"));
 	assert_non_null(strstr(res.out, "    params:\n      ms: 1\n    input: in\n"));
 	/* No parameters; a stage name YAML would read as null is quoted. */
 	STAGES(&res, "stages", "null");
@@ -244,7 +246,10 @@ static void test_json(void **state)
 		"expression\"},\n"
 		"    {\"name\": \"invert\", \"type\": \"boolean\", \"required\": false, "
 		"\"default\": \"false\", \"min\": null, \"max\": null, \"description\": \"keep the "
-		"messages that do not match instead\"}\n"
+		"messages that do not match instead\"},\n"
+		"    {\"name\": \"fail\", \"type\": \"boolean\", \"required\": false, "
+		"\"default\": \"false\", \"min\": null, \"max\": null, \"description\": \"a "
+		"message not kept is a stage error (for on_error) instead of being dropped\"}\n"
 		"  ]\n"
 		"}\n");
 	STAGES(&res, "stages", "--format", "json", "seq");

@@ -23,16 +23,13 @@ static char dir[64];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/pl-validate-XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return scratch_setup(dir, "validate");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_teardown(dir);
 }
 
 /* Writes `text` to dir/name (making parent directories); returns the path. */

@@ -57,14 +57,31 @@ static void check_loaded(const pl_config *cfg, const pl_diags *d)
 		fail("a config was accepted with errors");
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		const pl_cfg_node *n = &cfg->nodes[i];
-		if (n->name == NULL || n->type < PL_NODE_GENERATOR || n->type > PL_NODE_SINK)
+		if (n->name == NULL || n->type < PL_NODE_GENERATOR || n->type > PL_NODE_BROADCAST)
 			fail("a node without a name or a type");
-		if (n->type != PL_NODE_FANIN && (n->stage_desc == NULL || n->param_values == NULL ||
+		if (n->type != PL_NODE_FANIN && n->type != PL_NODE_BROADCAST &&
+		    (n->stage_desc == NULL || n->param_values == NULL ||
 						 pl_params_missing(n->param_values) != NULL))
 			fail("a node without its stage or parameters");
-		if ((n->type == PL_NODE_SINK) != (n->output.chan < 0) ||
+		if ((n->type == PL_NODE_SINK) != (n->output.chan < 0 && !n->outputs_is_list) ||
 		    n->output.chan >= (int)cfg->n_chans)
 			fail("a node's output channel");
+		if ((n->type == PL_NODE_BROADCAST) != n->outputs_is_list ||
+		    (n->type == PL_NODE_BROADCAST && n->n_outputs < 2))
+			fail("a broadcast's outputs");
+		for (size_t j = 0; j < pl_cfg_node_n_outs(n); j++) {
+			int c = pl_cfg_node_out(n, j)->chan;
+			if (c < 0 || c >= (int)cfg->n_chans || cfg->chans[c].producer != (int)i)
+				fail("a channel a node writes");
+		}
+		if (n->ordered && n->type != PL_NODE_FANOUT)
+			fail("ordered on a node that is not a fan-out");
+		if (n->rate < 0 || n->rate > 1e9 ||
+		    (n->rate > 0 && n->type != PL_NODE_GENERATOR && n->type != PL_NODE_FANOUT))
+			fail("a node's rate");
+		if (n->retry_attempts < 1 || n->retry_attempts > 1000 ||
+		    (n->on_error == PL_ON_ERROR_DEAD_LETTER) != (n->dead_letter.name != NULL))
+			fail("a node's error policy");
 		for (size_t j = 0; j < n->n_inputs; j++)
 			if (n->inputs[j].chan < 0 || n->inputs[j].chan >= (int)cfg->n_chans)
 				fail("a node's input channel");

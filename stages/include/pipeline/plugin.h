@@ -88,8 +88,9 @@ struct pl_host {
 	 * for a generator, once the pipeline is stopping (its emit() fails
 	 * from then on anyway); for a transform or sink, once its node was
 	 * cancelled because a node downstream failed, so that whatever it
-	 * would emit is lost.  A pipeline that drains (after a failure
-	 * elsewhere) does not stop transforms and sinks: what was already
+	 * would emit is lost, or the pipeline is stopping at once.  A
+	 * pipeline that drains (after a failure elsewhere, or a first SIGINT
+	 * or SIGTERM) does not stop transforms and sinks: what was already
 	 * produced flows through them.  A callback that waits a long time
 	 * should poll it. */
 	int (*stopping)(pl_worker *w);
@@ -119,7 +120,21 @@ struct pl_host {
 
 	/* A static English message for a PL_E* code. */
 	const char *(*strerror)(int err);
+
+	/* ---- Since ABI 1.1: test with PL_HOST_HAS(w->host, msg_meta). ---- */
+
+	/* The metadata `key` of a message, or NULL when it has none.  A
+	 * dead letter (see on_error in docs/config.md) carries "node" and
+	 * "stage" (where it failed), "error" (the stage's message) and
+	 * "attempts" (how many times it was tried, in decimal).
+	 * Ownership: borrows `msg`; the string lives as long as the message. */
+	const char *(*msg_meta)(const pl_msg *msg, const char *key);
 };
+
+/* Does the host table offer `member`?  A plugin built against a newer
+ * minor version checks before calling what that version added. */
+#define PL_HOST_HAS(host, member) \
+	((host)->size >= offsetof(pl_host, member) + sizeof((host)->member))
 
 /* The worker a callback runs for.  Public fields are read-only except
  * `state`, which belongs to the stage. */
@@ -187,7 +202,7 @@ typedef struct pl_stage {
 
 #define PL_PLUGIN_MAGIC 0x504c5047u /* "PLPG" */
 #define PL_ABI_MAJOR    1u
-#define PL_ABI_MINOR    0u
+#define PL_ABI_MINOR    1u
 
 typedef struct pl_plugin {
 	uint32_t magic;     /* PL_PLUGIN_MAGIC */

@@ -1,0 +1,109 @@
+/* engine_harness.c - running a config from a string through the engine, in-process, for tests. */
+#include "engine_harness.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "graph.h"
+#include "registry.h"
+
+struct during {
+	run_during_fn fn;
+	void *ctx;
+	pl_engine *e;
+};
+
+static void *during_main(void *arg)
+{
+	struct during *d = arg;
+	d->fn(d->e, d->ctx);
+	return NULL;
+}
+
+void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct run *r)
+{
+	pl_diags d;
+	pl_diags_init(&d);
+	pl_engine *e = NULL;
+	r->rc = pl_engine_create(cfg, NULL, &e, &d);
+	FILE *f = fmemopen(r->diags, sizeof(r->diags) - 1, "w");
+	pl_diags_print(&d, f);
+	fclose(f);
+	pl_diags_clear(&d);
+	if (r->rc == 0) {
+		struct during dur = { during, ctx, e };
+		pthread_t t;
+		if (during != NULL)
+			assert_int_equal(pthread_create(&t, NULL, during_main, &dur), 0);
+		r->rc = pl_engine_run(e);
+		if (during != NULL)
+			pthread_join(t, NULL);
+		f = fmemopen(r->errors, sizeof(r->errors) - 1, "w");
+		pl_engine_print_errors(e, f);
+		fclose(f);
+		r->aborted = pl_engine_aborted(e);
+		r->n_nodes = pl_engine_node_count(e);
+		assert_true(r->n_nodes <= RUN_MAX);
+		for (size_t i = 0; i < r->n_nodes; i++) {
+			pl_engine_node_stats(e, i, &r->stats[i]);
+			snprintf(r->names[i], sizeof(r->names[i]), "%s", r->stats[i].name);
+			r->stats[i].name = r->names[i];
+		}
+		r->n_chans = pl_engine_chan_count(e);
+		assert_true(r->n_chans <= RUN_MAX);
+		for (size_t i = 0; i < r->n_chans; i++) {
+			pl_engine_chan_metrics(e, i, &r->chans[i]);
+			snprintf(r->chan_names[i], sizeof(r->chan_names[i]), "%s",
+				 r->chans[i].name);
+			r->chans[i].name = r->chan_names[i];
+		}
+		pl_engine_destroy(e);
+	}
+}
+
+void run_yaml_with(const char *yaml, const pl_stage *const *stages, size_t n, run_during_fn during,
+		   void *ctx, struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	pl_registry *reg;
+	assert_int_equal(pl_registry_create(&reg), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(pl_registry_add(reg, stages[i]), 0);
+	pl_diags d;
+	pl_diags_init(&d);
+	pl_config *cfg = NULL;
+	int rc = pl_config_parse("t.yaml", yaml, strlen(yaml), &cfg, &d);
+	if (rc == 0)
+		rc = pl_graph_check(cfg, reg, &d);
+	if (rc != 0)
+		pl_diags_print(&d, stderr);
+	pl_diags_clear(&d); /* (warnings) */
+	assert_int_equal(rc, 0);
+	run_config(cfg, during, ctx, r);
+	pl_config_free(cfg);
+	pl_registry_destroy(reg);
+}
+
+const pl_node_stats *run_node(const struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_nodes; i++)
+		if (strcmp(r->names[i], name) == 0)
+			return &r->stats[i];
+	fail_msg("no node '%s'", name);
+	return NULL;
+}
+
+const pl_chan_metrics *run_chan(const struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_chans; i++)
+		if (strcmp(r->chan_names[i], name) == 0)
+			return &r->chans[i];
+	fail_msg("no channel '%s'", name);
+	return NULL;
+}
