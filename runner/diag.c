@@ -1,5 +1,6 @@
 /* diag.c - collecting, sorting and printing config diagnostics. */
 #include "diag.h"
+#include "json.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -174,36 +175,10 @@ void pl_diags_print(pl_diags *d, FILE *out)
 			d->n > 0 ? d->items[0].file : "pipeline", d->dropped);
 }
 
-/* The length of the valid UTF-8 sequence at `s`, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xE0) == 0xC0)
-		n = 2, min = 0x80, cp = s[0] & 0x1Fu;
-	else if ((s[0] & 0xF0) == 0xE0)
-		n = 3, min = 0x800, cp = s[0] & 0x0Fu;
-	else if ((s[0] & 0xF8) == 0xF0)
-		n = 4, min = 0x10000, cp = s[0] & 0x07u;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3Fu);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 int pl_utf8_valid(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
-		size_t n = utf8_len(p);
+		size_t n = pl_utf8_seq(p, 4);
 		if (n == 0)
 			return 0;
 		p += n;
@@ -213,24 +188,17 @@ int pl_utf8_valid(const char *s)
 
 void pl_json_string(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	fputc('"', out);
-	while (*s != '\0') {
-		size_t n = utf8_len(s);
-		if (n == 0) {
-			fputs("\\ufffd", out);
-			s++;
-		} else if (*s == '"' || *s == '\\') {
-			fputc('\\', out);
-			fputc(*s++, out);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			fprintf(out, "\\u%04x", *s++);
-		} else {
-			fwrite(s, 1, n, out);
-			s += n;
-		}
+	char small[256];
+	size_t len = strlen(str);
+	char *buf = PL_JSON_ESCAPED_MAX(len) <= sizeof(small) ? small
+							      : malloc(PL_JSON_ESCAPED_MAX(len));
+	if (buf == NULL) {
+		fputs("\"(out of memory)\"", out);
+		return;
 	}
-	fputc('"', out);
+	fwrite(buf, 1, pl_json_escape(buf, str, len), out);
+	if (buf != small)
+		free(buf);
 }
 
 void pl_diags_print_json(pl_diags *d, FILE *out, int *first)

@@ -12,6 +12,7 @@ struct file {
 	FILE *f;
 	const char *path; /* borrowed from the params until fini */
 	int truncate;     /* not yet emptied: done at the first write or flush */
+	int json;         /* each message as a JSON object (pl_out_write_json) */
 };
 
 /* Empties the file once, when the run reaches this sink: a config refused
@@ -44,6 +45,8 @@ static int file_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "out of memory");
 	fs->path = path;
 	fs->truncate = !append;
+	if (h->param_bool(params, "json", &fs->json) != 0)
+		fs->json = 0;
 	/* "a" creates the file if need be but changes nothing in it; writes
 	 * go to the end, which is the start once truncated. */
 	fs->f = fopen(path, "a");
@@ -64,10 +67,13 @@ static int file_process(pl_worker *w, pl_msg *msg)
 	struct file *fs = w->state;
 	char ebuf[64];
 
-	int rc = start_writing(fs) == 0 ? pl_out_write_line(fs->f, h->msg_data(msg), h->msg_len(msg))
-					 : PL_EIO;
+	int rc = start_writing(fs) != 0 ? PL_EIO
+		 : fs->json             ? pl_out_write_json(fs->f, h, msg)
+			    : pl_out_write_line(fs->f, h->msg_data(msg), h->msg_len(msg));
 	int e = errno;
 	h->msg_free(msg);
+	if (rc == PL_ENOMEM)
+		return h->failf(w, "out of memory");
 	if (rc != 0)
 		return h->failf(w, "cannot write to '%s': %s", fs->path,
 				pl_out_strerror(e, ebuf, sizeof(ebuf)));
@@ -111,6 +117,11 @@ static const pl_param_spec file_params[] = {
 	  .type = PL_PARAM_BOOL,
 	  .default_value = "false",
 	  .description = "append to the file instead of truncating it" },
+	{ .name = "json",
+	  .type = PL_PARAM_BOOL,
+	  .default_value = "false",
+	  .description = "write each message as a JSON object, with a dead letter's node, "
+			 "stage, error and attempts" },
 };
 
 /* Writes each message as one line to the file `path`, created or truncated

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "pipeline/plugin.h"
 
 /*
@@ -60,6 +62,39 @@ int pl_out_write_line(FILE *f, const unsigned char *data, size_t len)
 	saved = errno;
 	funlockfile(f);
 	errno = rc != 0 ? error_errno(f, saved) : saved;
+	return rc;
+}
+
+int pl_out_write_json(FILE *f, const pl_host *h, pl_msg *msg)
+{
+	static const char *const keys[] = { "node", "stage", "error" };
+	const char *vals[3];
+	size_t len = h->msg_len(msg);
+	size_t size = PL_JSON_ESCAPED_MAX(len) + 64;
+	for (size_t i = 0; i < 3; i++) {
+		vals[i] = h->msg_meta(msg, keys[i]);
+		size += vals[i] != NULL ? PL_JSON_ESCAPED_MAX(strlen(vals[i])) + 16 : 0;
+	}
+	const char *attempts = h->msg_meta(msg, "attempts");
+	size += attempts != NULL ? strlen(attempts) + 16 : 0;
+	char *line = malloc(size), *p = line;
+	if (line == NULL)
+		return PL_ENOMEM;
+	p += sprintf(p, "{\"message\": ");
+	p += pl_json_escape(p, h->msg_data(msg), len);
+	for (size_t i = 0; i < 3; i++) {
+		if (vals[i] == NULL)
+			continue;
+		p += sprintf(p, ", \"%s\": ", keys[i]);
+		p += pl_json_escape(p, vals[i], strlen(vals[i]));
+	}
+	if (attempts != NULL)
+		p += sprintf(p, ", \"attempts\": %s", attempts);
+	*p++ = '}';
+	int rc = pl_out_write_line(f, (const unsigned char *)line, (size_t)(p - line));
+	int e = errno;
+	free(line);
+	errno = e;
 	return rc;
 }
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "pipeline/plugin.h"
+
 /* Writes `len` bytes at `data` followed by "\n" to `f`, holding the stream's
  * lock (flockfile) for the whole line, so lines written concurrently by any
  * number of threads through this function (or any other stdio call on `f`)
@@ -12,6 +14,14 @@
  * Returns 0, or PL_EIO with errno set as by pl_out_flush().
  * Threading: safe from any thread.  Ownership: `data` is only read. */
 int pl_out_write_line(FILE *f, const unsigned char *data, size_t len);
+
+/* Writes `msg` to `f` as one line of JSON, like pl_out_write_line():
+ *   {"message": "...", "node": "...", "stage": "...", "error": "...", "attempts": N}
+ * with the last four only for a dead letter (a message that carries them,
+ * see msg_meta in pipeline/plugin.h).  Bytes that are not UTF-8 become
+ * U+FFFD.  Returns 0, PL_ENOMEM, or PL_EIO with errno set.
+ * Ownership: borrows `msg`. */
+int pl_out_write_json(FILE *f, const pl_host *h, pl_msg *msg);
 
 /* Flushes `f` and checks its error indicator, which an earlier failed write
  * (possibly by another writer of the same stream) leaves set.  Returns 0, or

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine_harness.h"
+#include "json.h"
 
 /* ---- Test stages. --------------------------------------------------------- */
 
@@ -233,6 +234,64 @@ static void test_dead_letter_with_retry(void **state)
 		assert_string_equal(rec.line[i], want);
 	}
 	assert_channels_balance(&r);
+}
+
+/* Dead letters written by the `file` sink with `json: true`: the bytes and
+ * why they failed, one JSON object per line. */
+static void test_dead_letters_as_json(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/pl-policies-XXXXXX", yaml[1024], got[4096];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 7}, output: a}\n"
+		 "  - {name: f, type: fan-out, stage: flaky, params: {fail_every: 3},"
+		 " on_error: {dead-letter: dl}, input: a, output: b}\n"
+		 "  - {name: ok, type: sink, stage: null, input: b}\n"
+		 "  - {name: d, type: sink, stage: file, params: {path: %s, json: true}, input: "
+		 "dl}\n",
+		 path);
+	struct run r;
+	run_yaml(yaml, &r);
+	assert_int_equal(r.rc, 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	got[fread(got, 1, sizeof(got) - 1, f)] = '\0';
+	fclose(f);
+	remove(path);
+	assert_string_equal(got, "{\"message\": \"3\", \"node\": \"f\", \"stage\": \"flaky\", "
+				 "\"error\": \"flaky failed on 3 (try 1)\", \"attempts\": 1}\n"
+				 "{\"message\": \"6\", \"node\": \"f\", \"stage\": \"flaky\", "
+				 "\"error\": \"flaky failed on 6 (try 1)\", \"attempts\": 1}\n");
+}
+
+/* What a message's bytes become in JSON. */
+static void test_json_escape(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, "\"plain\"" },
+		{ "q\"b\\", 4, "\"q\\\"b\\\\\"" },
+		{ "\x01\n\x7f", 3, "\"\\u0001\\u000a\\u007f\"" },
+		{ "a\0b", 3, "\"a\\u0000b\"" },
+		{ "\xc3\xa9", 2, "\"\xc3\xa9\"" },                  /* é stays */
+		{ "\xff\xc3", 2, "\"\\ufffd\\ufffd\"" },            /* not UTF-8; a cut sequence */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" }, /* a surrogate */
+		{ "", 0, "\"\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[PL_JSON_ESCAPED_MAX(16)];
+		size_t n = pl_json_escape(buf, cases[i].in, cases[i].len);
+		assert_string_equal(buf, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+	}
 }
 
 static void test_retry_recovers(void **state)
@@ -502,6 +561,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_dead_letter_with_retry),
+		cmocka_unit_test(test_dead_letters_as_json),
+		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_retry_recovers),
 		cmocka_unit_test(test_stop_is_the_default),
 		cmocka_unit_test(test_generator_skip),
