@@ -1,11 +1,12 @@
 /* test_run_signals.c - `pipeline run` under SIGINT and SIGTERM: the drain, a second signal,
  * --drain-timeout, the summary's books, --stats, --metrics-json and --metrics-interval.
  *
- * Each test runs the binary as a child of its own (cli_harness waits for the end; these tests
- * must signal the child while it runs), with stdout and stderr in files, and waits with a
- * watchdog, so a run that hangs fails the test instead of hanging it.  A signal is only sent
- * once the child has its handlers installed (seen in /proc/PID/status), since one that comes
- * earlier kills the process as any program, and startup is slow under the sanitizers.
+ * Each test runs the binary as a child of its own (run_child.h: cli_harness waits for the end,
+ * and these tests must signal the child while it runs), with stdout and stderr in files, and
+ * waits with a watchdog, so a run that hangs fails the test instead of hanging it.  A signal is
+ * only sent once the child has its handlers installed (seen in /proc/PID/status), since one
+ * that comes earlier kills the process as any program, and startup is slow under the
+ * sanitizers.
  *
  * The random test takes its seed from PL_TEST_SEED when set, and prints it on failure.
  */
@@ -16,7 +17,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,30 +25,22 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli_harness.h"
-#include "json_check.h"
-
-/* A run that takes longer than this is killed and fails (slow sanitizer builds included). */
-#ifndef WATCHDOG_S
-#define WATCHDOG_S 30.0
-#endif
+#include "metrics_file.h"
+#include "run_child.h"
 
 /* ---------------------------------------------------------------- context for failures */
 
-/* What the current check is about (seed, iteration, config) and the child's stderr,
- * printed with any failure. */
-static char g_ctx[512];
-static const char *g_err = "";
-
+/* Checks that print the failure context of run_child.h (what the check is about, and the
+ * run's stderr) when they fail. */
 #define EXPECT(cond)                                                                        \
 	do {                                                                                \
 		if (!(cond))                                                                \
 			fail_msg("%s:%d: %s\n  [%s]\n--- stderr of the run:\n%s", __FILE__, \
-				 __LINE__, #cond, g_ctx, g_err);                            \
+				 __LINE__, #cond, failure_context(), failure_stderr());     \
 	} while (0)
 
 #define EXPECT_EQ(a, b)                                                                      \
@@ -57,7 +49,8 @@ static const char *g_err = "";
 		if (a_ != b_)                                                                \
 			fail_msg("%s:%d: %s == %s: %lld != %lld\n  [%s]\n--- stderr of the " \
 				 "run:\n%s",                                                 \
-				 __FILE__, __LINE__, #a, #b, a_, b_, g_ctx, g_err);          \
+				 __FILE__, __LINE__, #a, #b, a_, b_, failure_context(),      \
+				 failure_stderr());                                          \
 	} while (0)
 
 #define EXPECT_HAS(text, needle)                                                                   \
@@ -65,24 +58,9 @@ static const char *g_err = "";
 		if (strstr((text), (needle)) == NULL)                                              \
 			fail_msg(                                                                  \
 				"%s:%d: '%s' not found in %s\n  [%s]\n--- stderr of the run:\n%s", \
-				__FILE__, __LINE__, (needle), #text, g_ctx, g_err);                \
+				__FILE__, __LINE__, (needle), #text, failure_context(),            \
+				failure_stderr());                                                 \
 	} while (0)
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	if (s <= 0)
-		return;
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /* ---------------------------------------------------------------- scratch directory */
 
@@ -118,427 +96,6 @@ static void put(const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* The whole of a file, NUL-terminated, in malloc'd memory (*len without the NUL); NULL when
- * it cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	assert_non_null(buf);
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
-/* ---------------------------------------------------------------- the child */
-
-struct child {
-	pid_t pid;
-	double started, ended;
-	char out_path[64], err_path[64];
-	/* after child_wait() */
-	int exited; /* ended by exit() (not killed by a signal) */
-	int code;   /* exit code, or the signal that killed it */
-	char *out;  /* stdout, malloc'd */
-	char *err;  /* stderr, malloc'd ("" when it went to a terminal) */
-};
-
-/*
- * Starts PL_BINARY with `args` (NULL-terminated) in the scratch directory, SIGINT and
- * SIGTERM at their defaults and unblocked (as from an interactive shell).  stdin is
- * `in_fd` (-1: /dev/null); stderr is `err_fd` when >= 0 (a terminal), else a file.
- */
-static void child_start(struct child *c, int in_fd, int err_fd, const char *const *args)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf(c->out_path, sizeof(c->out_path), "/tmp/pl-sig-out-XXXXXX");
-	snprintf(c->err_path, sizeof(c->err_path), "/tmp/pl-sig-err-XXXXXX");
-	int fo = mkostemp(c->out_path, O_CLOEXEC), fe = mkostemp(c->err_path, O_CLOEXEC);
-	assert_true(fo >= 0 && fe >= 0);
-	const char *argv[32] = { PL_BINARY };
-	size_t n = 1;
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	/* exec_pipe: closed by a successful exec (CLOEXEC), or gets errno from a failed one. */
-	int exec_pipe[2];
-	assert_int_equal(pipe2(exec_pipe, O_CLOEXEC), 0);
-	fflush(NULL);
-	c->started = now_s();
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (chdir(dir) != 0)
-			_exit(126);
-		int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
-		dup2(in, 0);
-		dup2(fo, 1);
-		dup2(err_fd >= 0 ? err_fd : fe, 2);
-		execv(PL_BINARY, (char *const *)argv);
-		int e = errno;
-		ssize_t w = write(exec_pipe[1], &e, sizeof(e));
-		(void)w;
-		_exit(127);
-	}
-	c->pid = pid;
-	close(exec_pipe[1]);
-	int e = 0;
-	ssize_t r;
-	while ((r = read(exec_pipe[0], &e, sizeof(e))) < 0 && errno == EINTR)
-		;
-	close(exec_pipe[0]);
-	close(fo);
-	close(fe);
-	if (r > 0)
-		fail_msg("cannot run %s: %s", PL_BINARY, strerror(e));
-}
-
-#define CHILD_START(c, ...) child_start((c), -1, -1, (const char *const[]){ __VA_ARGS__, NULL })
-
-/* The mask of caught signals in /proc/PID/status, or -1 when it cannot be read. */
-static long long caught_mask(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	long long mask = -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, "SigCgt:", 7) == 0)
-			mask = strtoll(line + 7, NULL, 16);
-	fclose(f);
-	return mask;
-}
-
-/* Whether a thread of `pid` has SIGINT unblocked and is asleep (waiting in a system
- * call); -1 when /proc/PID/task cannot be read. */
-static int signal_thread_waiting(pid_t pid)
-{
-	char path[96], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (d == NULL)
-		return -1;
-	int found = 0;
-	struct dirent *de;
-	while (!found && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.32s/status", (int)pid, de->d_name);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		int sleeping = 0;
-		long long blocked = -1;
-		while (fgets(line, sizeof(line), f) != NULL) {
-			if (strncmp(line, "State:", 6) == 0)
-				sleeping = strchr(line + 6, 'S') != NULL;
-			else if (strncmp(line, "SigBlk:", 7) == 0)
-				blocked = strtoll(line + 7, NULL, 16);
-		}
-		fclose(f);
-		found = sleeping && blocked >= 0 && !(blocked & (1LL << (SIGINT - 1)));
-	}
-	closedir(d);
-	return found;
-}
-
-/*
- * Waits until the child catches SIGINT and SIGTERM (its monitor is in place, the
- * pipeline about to start), so that a signal sent now is the runner's to handle.
- * Without /proc, waits a fixed time.
- *
- * Then, for at most 0.5 s more, until the thread that takes the signals (the one with
- * them unblocked) is asleep, i.e. in its poll().  ThreadSanitizer (libtsan of GCC 12)
- * loses a signal that lands while a thread makes its first blocking call (it sets up
- * the thread's signal state then): about 1 in 500 SIGINTs sent the instant the
- * handlers appeared vanished, the run going on; a second one then acted as the
- * first.  A plain program built the same way shows it too, so it is not the runner's.
- */
-static void child_wait_ready(struct child *c)
-{
-	long long want = (1LL << (SIGINT - 1)) | (1LL << (SIGTERM - 1));
-	if (access("/proc/self/status", R_OK) != 0) {
-		sleep_s(1.0); /* no /proc here */
-		return;
-	}
-	double start = now_s();
-	for (;;) {
-		long long m = caught_mask(c->pid);
-		if (m >= 0 && (m & want) == want)
-			break;
-		int status;
-		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-			c->pid = -1;
-			fail_msg("the run ended before it caught SIGINT/SIGTERM [%s]", g_ctx);
-		}
-		if (now_s() - start > WATCHDOG_S) {
-			kill(c->pid, SIGKILL);
-			waitpid(c->pid, &status, 0);
-			fail_msg("the run did not catch SIGINT/SIGTERM within %.0f s [%s]",
-				 WATCHDOG_S, g_ctx);
-		}
-		sleep_s(0.001);
-	}
-	for (double t = now_s(); now_s() - t < 0.5 && signal_thread_waiting(c->pid) == 0;)
-		sleep_s(0.0005);
-}
-
-static void child_signal(struct child *c, int sig)
-{
-	assert_int_equal(kill(c->pid, sig), 0);
-}
-
-/* Whether the child has ended (then reaped, with its results), without waiting. */
-static int child_reap(struct child *c)
-{
-	int status;
-	pid_t got = waitpid(c->pid, &status, WNOHANG);
-	if (got != c->pid)
-		return 0;
-	c->ended = now_s();
-	c->exited = WIFEXITED(status);
-	c->code = c->exited ? WEXITSTATUS(status) : WTERMSIG(status);
-	c->out = slurp(c->out_path, NULL);
-	c->err = slurp(c->err_path, NULL);
-	assert_true(c->out != NULL && c->err != NULL);
-	remove(c->out_path);
-	remove(c->err_path);
-	g_err = c->err;
-	return 1;
-}
-
-/* Waits for the child's end: a run over the watchdog is killed and fails the test.
- * `on_poll`, when given, is called every few milliseconds while it runs. */
-static void child_wait(struct child *c, void (*on_poll)(void *), void *arg)
-{
-	double start = now_s();
-	while (!child_reap(c)) {
-		if (now_s() - start > WATCHDOG_S) {
-			kill(c->pid, SIGKILL);
-			int status;
-			waitpid(c->pid, &status, 0);
-			char *err = slurp(c->err_path, NULL);
-			remove(c->out_path);
-			remove(c->err_path);
-			fail_msg("the run hung: killed after %.0f s [%s]\n--- stderr so far:\n%s",
-				 WATCHDOG_S, g_ctx, err ? err : "");
-		}
-		if (on_poll != NULL)
-			on_poll(arg);
-		sleep_s(0.002);
-	}
-}
-
-static void child_free(struct child *c)
-{
-	free(c->out);
-	free(c->err);
-	c->out = c->err = NULL;
-	g_err = "";
-}
-
-/* ---------------------------------------------------------------- the metrics file */
-
-struct m_node {
-	char name[64], type[32];
-	long long workers, running, in, out, in_bytes, out_bytes, skipped, dead, failed, lost;
-};
-
-struct m_chan {
-	char name[64];
-	long long capacity, buffered, high_water, sent, received;
-};
-
-struct metrics {
-	char pipeline[64], state[32];
-	long long lost_in_flight;
-	double elapsed;
-	size_t nn, nc;
-	struct m_node nodes[16];
-	struct m_chan chans[16];
-};
-
-/* The text after "key": in s (white space skipped), or NULL. */
-static const char *m_key(const char *s, const char *key)
-{
-	char pat[64];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	const char *p = strstr(s, pat);
-	if (p == NULL)
-		return NULL;
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* A number at "key": (sets *bad when there is none). */
-static long long m_num(const char *s, const char *key, int *bad)
-{
-	const char *p = m_key(s, key);
-	char *end;
-	long long v = p != NULL ? strtoll(p, &end, 10) : 0;
-	if (p == NULL || end == p)
-		*bad = 1;
-	return v;
-}
-
-/* A simple string (no escapes in our names) at "key":. */
-static void m_str(const char *s, const char *key, char *out, size_t cap, int *bad)
-{
-	const char *p = m_key(s, key);
-	out[0] = '\0';
-	if (p == NULL || *p != '"') {
-		*bad = 1;
-		return;
-	}
-	p++;
-	size_t n = 0;
-	while (*p != '"' && *p != '\0' && n + 1 < cap)
-		out[n++] = *p++;
-	out[n] = '\0';
-	if (*p != '"')
-		*bad = 1;
-}
-
-/* The objects of the array "key":[...] (flat objects, no '{' '}' in strings): calls
- * fn(obj, i) for each, obj a NUL-terminated copy.  Returns how many, or -1. */
-static int m_objects(const char *s, const char *key, size_t max,
-		     void (*fn)(const char *obj, size_t i, void *arg, int *bad), void *arg,
-		     int *bad)
-{
-	const char *p = m_key(s, key);
-	if (p == NULL || *p != '[')
-		return -1;
-	p++;
-	size_t i = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\n' || *p == ',')
-			p++;
-		if (*p == ']')
-			return (int)i;
-		if (*p != '{' || i >= max)
-			return -1;
-		const char *e = strchr(p, '}');
-		if (e == NULL)
-			return -1;
-		size_t len = (size_t)(e - p + 1);
-		char *obj = malloc(len + 1);
-		assert_non_null(obj);
-		memcpy(obj, p, len);
-		obj[len] = '\0';
-		fn(obj, i++, arg, bad);
-		free(obj);
-		p = e + 1;
-	}
-}
-
-static void m_node_fn(const char *o, size_t i, void *arg, int *bad)
-{
-	struct m_node *n = &((struct metrics *)arg)->nodes[i];
-	m_str(o, "name", n->name, sizeof(n->name), bad);
-	m_str(o, "type", n->type, sizeof(n->type), bad);
-	n->workers = m_num(o, "workers", bad);
-	n->running = m_num(o, "running", bad);
-	n->in = m_num(o, "in", bad);
-	n->out = m_num(o, "out", bad);
-	n->in_bytes = m_num(o, "in_bytes", bad);
-	n->out_bytes = m_num(o, "out_bytes", bad);
-	n->skipped = m_num(o, "skipped", bad);
-	n->dead = m_num(o, "dead_letter", bad);
-	n->failed = m_num(o, "failed", bad);
-	n->lost = m_num(o, "lost", bad);
-}
-
-static void m_chan_fn(const char *o, size_t i, void *arg, int *bad)
-{
-	struct m_chan *c = &((struct metrics *)arg)->chans[i];
-	m_str(o, "name", c->name, sizeof(c->name), bad);
-	c->capacity = m_num(o, "capacity", bad);
-	c->buffered = m_num(o, "buffered", bad);
-	c->high_water = m_num(o, "high_water", bad);
-	c->sent = m_num(o, "sent", bad);
-	c->received = m_num(o, "received", bad);
-}
-
-/* Parses the text of a metrics file (checked to be valid JSON first); 0 or -1 with `why`. */
-static int metrics_parse(const char *text, struct metrics *m, char *why, size_t whylen)
-{
-	memset(m, 0, sizeof(*m));
-	if (json_valid(text, why, whylen) != 0)
-		return -1;
-	int bad = 0;
-	/* The top-level keys come before "nodes" (whose objects have none of them). */
-	m_str(text, "pipeline", m->pipeline, sizeof(m->pipeline), &bad);
-	m_str(text, "state", m->state, sizeof(m->state), &bad);
-	m->lost_in_flight = m_num(text, "lost_in_flight", &bad);
-	const char *el = m_key(text, "elapsed_s");
-	m->elapsed = el != NULL ? strtod(el, NULL) : (bad = 1, 0.0);
-	int nn = m_objects(text, "nodes", 16, m_node_fn, m, &bad);
-	int nc = m_objects(text, "channels", 16, m_chan_fn, m, &bad);
-	if (bad || nn < 0 || nc < 0) {
-		snprintf(why, whylen, "a key is missing or malformed");
-		return -1;
-	}
-	m->nn = (size_t)nn;
-	m->nc = (size_t)nc;
-	return 0;
-}
-
-static void metrics_read(const char *path, struct metrics *m)
-{
-	char *text = slurp(path, NULL);
-	if (text == NULL)
-		fail_msg("no metrics file '%s' [%s]\n--- stderr:\n%s", path, g_ctx, g_err);
-	char why[256];
-	if (metrics_parse(text, m, why, sizeof(why)) != 0)
-		fail_msg("metrics file '%s': %s\n%s\n  [%s]", path, why, text, g_ctx);
-	free(text);
-}
-
-static const struct m_node *m_node(const struct metrics *m, const char *name)
-{
-	for (size_t i = 0; i < m->nn; i++)
-		if (strcmp(m->nodes[i].name, name) == 0)
-			return &m->nodes[i];
-	fail_msg("no node '%s' in the metrics [%s]", name, g_ctx);
-	return NULL;
-}
-
-static const struct m_chan *m_chan(const struct metrics *m, const char *name)
-{
-	for (size_t i = 0; i < m->nc; i++)
-		if (strcmp(m->chans[i].name, name) == 0)
-			return &m->chans[i];
-	fail_msg("no channel '%s' in the metrics [%s]", name, g_ctx);
-	return NULL;
-}
-
 /* ---------------------------------------------------------------- the summary */
 
 /* The row of node `name` in the summary table: in/out (-1 for '-'), lost. */
@@ -549,13 +106,15 @@ static void summary_row(const char *err, const char *name, long long *in, long l
 	snprintf(pat, sizeof(pat), "\n%s ", name);
 	const char *p = strstr(err, pat);
 	if (p == NULL)
-		fail_msg("no summary row for node '%s' [%s]\n--- stderr:\n%s", name, g_ctx, err);
+		fail_msg("no summary row for node '%s' [%s]\n--- stderr:\n%s", name,
+			 failure_context(), err);
 	char nm[64], type[32], sin[32], sout[32];
 	int workers;
 	long long skipped, dead, failed;
 	if (sscanf(p + 1, "%63s %31s %d %31s %31s %lld %lld %lld %lld", nm, type, &workers, sin,
 		   sout, &skipped, &dead, &failed, lost) != 9)
-		fail_msg("bad summary row for node '%s' [%s]\n--- stderr:\n%s", name, g_ctx, err);
+		fail_msg("bad summary row for node '%s' [%s]\n--- stderr:\n%s", name,
+			 failure_context(), err);
 	*in = strcmp(sin, "-") == 0 ? -1 : atoll(sin);
 	*out = strcmp(sout, "-") == 0 ? -1 : atoll(sout);
 }
@@ -564,7 +123,7 @@ static void summary_row(const char *err, const char *name, long long *in, long l
 static void check_summary_matches(const char *err, const struct metrics *m)
 {
 	for (size_t i = 0; i < m->nn; i++) {
-		const struct m_node *n = &m->nodes[i];
+		const struct metrics_node *n = &m->nodes[i];
 		long long in, out, lost;
 		summary_row(err, n->name, &in, &out, &lost);
 		if (strcmp(n->type, "generator") != 0)
@@ -595,9 +154,9 @@ static void check_drained_books(const struct child *c, const struct metrics *m, 
 	EXPECT_EQ(m->lost_in_flight, 0);
 	EXPECT_EQ(m->nn, 3);
 	EXPECT_EQ(m->nc, 2);
-	const struct m_node *gen = m_node(m, "gen"), *work = m_node(m, "work"),
-			    *out = m_node(m, "out");
-	const struct m_chan *a = m_chan(m, "a"), *b = m_chan(m, "b");
+	const struct metrics_node *gen = metrics_node(m, "gen"), *work = metrics_node(m, "work"),
+				  *out = metrics_node(m, "out");
+	const struct metrics_chan *a = metrics_chan(m, "a"), *b = metrics_chan(m, "b");
 	EXPECT_EQ(gen->out, work->in);
 	EXPECT_EQ(work->in, work->out);
 	EXPECT_EQ(work->out, out->in);
@@ -636,7 +195,7 @@ static void check_aborted_books(const struct child *c, const struct metrics *m)
 	EXPECT(strcmp(m->state, "aborted") == 0);
 	long long left = 0, in_hands = 0;
 	for (size_t i = 0; i < m->nc; i++) {
-		const struct m_chan *ch = &m->chans[i];
+		const struct metrics_chan *ch = &m->chans[i];
 		EXPECT(ch->sent >= ch->received);
 		EXPECT_EQ(ch->buffered, ch->sent - ch->received);
 		left += ch->sent - ch->received;
@@ -647,7 +206,7 @@ static void check_aborted_books(const struct child *c, const struct metrics *m)
 	}
 	EXPECT_EQ(m->lost_in_flight, left + in_hands);
 	EXPECT(m->lost_in_flight > 0); /* the slow pipeline always has a full channel */
-	const struct m_node *work = m_node(m, "work");
+	const struct metrics_node *work = metrics_node(m, "work");
 	EXPECT_EQ(work->out, work->in - work->skipped - work->dead - work->failed - work->lost);
 	char line[160];
 	snprintf(line, sizeof(line), "pipeline: %lld messages lost in flight: ", m->lost_in_flight);
@@ -662,9 +221,9 @@ static void check_aborted_books(const struct child *c, const struct metrics *m)
 static void check_output_file(const char *path, long long n, int ordered)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = read_whole_file(path, &len);
 	if (text == NULL)
-		fail_msg("no output file '%s' [%s]", path, g_ctx);
+		fail_msg("no output file '%s' [%s]", path, failure_context());
 	unsigned char *seen = calloc((size_t)n + 1, 1);
 	assert_non_null(seen);
 	long long lines = 0;
@@ -672,16 +231,17 @@ static void check_output_file(const char *path, long long n, int ordered)
 	while (*p != '\0') {
 		char *nl = strchr(p, '\n');
 		if (nl == NULL)
-			fail_msg("output file: last line without a newline [%s]", g_ctx);
+			fail_msg("output file: last line without a newline [%s]",
+				 failure_context());
 		char *end;
 		long long v = strtoll(p, &end, 10);
 		if (end != nl || v < 1 || v > n || seen[v])
 			fail_msg("output file line %lld: '%.*s' is not a new number in 1..%lld "
 				 "[%s]",
-				 lines + 1, (int)(nl - p), p, n, g_ctx);
+				 lines + 1, (int)(nl - p), p, n, failure_context());
 		if (ordered && v != lines + 1)
 			fail_msg("output file line %lld: %lld, out of order [%s]", lines + 1, v,
-				 g_ctx);
+				 failure_context());
 		seen[v] = 1;
 		lines++;
 		p = nl + 1;
@@ -761,17 +321,17 @@ static void one_random_stop(int sig, unsigned seed, int iter, unsigned *rnd)
 	int ordered = rand_r(rnd) % 4 == 0;
 	const char *sink = rand_r(rnd) % 2 ? "file" : "count";
 	int delay_ms = (int)(rand_r(rnd) % 151);
-	snprintf(g_ctx, sizeof(g_ctx),
-		 "seed %u (PL_TEST_SEED=%u to repeat), iteration %d: %s after %d ms; buffer %d, "
-		 "%s%s, sink %s",
-		 seed, seed, iter, sig == SIGINT ? "SIGINT" : "SIGTERM", delay_ms, buffer,
-		 ordered ? "ordered, " : "", stage, sink);
+	failure_context_set(
+		"seed %u (PL_TEST_SEED=%u to repeat), iteration %d: %s after %d ms; buffer %d, "
+		"%s%s, sink %s",
+		seed, seed, iter, sig == SIGINT ? "SIGINT" : "SIGTERM", delay_ms, buffer,
+		ordered ? "ordered, " : "", stage, sink);
 	put_endless(buffer, stage, ordered, sink);
 	remove(in_dir("metrics.json"));
 	remove(in_dir("out.txt"));
 
 	struct child c;
-	CHILD_START(&c, "run", "--metrics-json", "metrics.json", "endless.yaml");
+	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
 	child_wait_ready(&c);
 	sleep_s(delay_ms / 1000.0);
 	child_signal(&c, sig);
@@ -792,7 +352,7 @@ static void one_random_stop(int sig, unsigned seed, int iter, unsigned *rnd)
 	struct metrics m;
 	metrics_read(in_dir("metrics.json"), &m);
 	check_drained_books(&c, &m, "endless");
-	const struct m_node *out = m_node(&m, "out");
+	const struct metrics_node *out = metrics_node(&m, "out");
 	if (strcmp(sink, "file") == 0) {
 		EXPECT_EQ(strlen(c.out), 0);
 		check_output_file(in_dir("out.txt"), out->in, ordered);
@@ -832,11 +392,11 @@ static void test_random_sigterm(void **state)
 static void test_second_signal(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "slow pipeline, SIGINT twice");
+	failure_context_set("slow pipeline, SIGINT twice");
 	put_slow();
 	remove(in_dir("metrics.json"));
 	struct child c;
-	CHILD_START(&c, "run", "--metrics-json", "metrics.json", "slow.yaml");
+	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "slow.yaml");
 	child_wait_ready(&c);
 	sleep_s(0.2);
 	child_signal(&c, SIGINT);
@@ -849,8 +409,8 @@ static void test_second_signal(void **state)
 	EXPECT(c.exited);
 	EXPECT_EQ(c.code, 130);
 	if (took > 2.0)
-		fail_msg("the run took %.2f s after the second SIGINT [%s]\n%s", took, g_ctx,
-			 c.err);
+		fail_msg("the run took %.2f s after the second SIGINT [%s]\n%s", took,
+			 failure_context(), c.err);
 	EXPECT_HAS(c.err, "pipeline: SIGINT: generators stopped; draining what is in flight");
 	EXPECT_HAS(c.err, "pipeline: SIGINT again: stopping at once\n");
 	EXPECT_HAS(c.err, "messages lost in flight:");
@@ -865,11 +425,11 @@ static void test_second_signal(void **state)
 static void test_drain_timeout(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "slow pipeline, --drain-timeout 0.3, SIGTERM");
+	failure_context_set("slow pipeline, --drain-timeout 0.3, SIGTERM");
 	put_slow();
 	remove(in_dir("metrics.json"));
 	struct child c;
-	CHILD_START(&c, "run", "--drain-timeout", "0.3", "--metrics-json", "metrics.json",
+	CHILD_START(&c, dir, "run", "--drain-timeout", "0.3", "--metrics-json", "metrics.json",
 		    "slow.yaml");
 	child_wait_ready(&c);
 	sleep_s(0.2);
@@ -882,7 +442,7 @@ static void test_drain_timeout(void **state)
 	EXPECT_EQ(c.code, 143);
 	if (took < 0.29 || took > 1.5)
 		fail_msg("the run ended %.2f s after SIGTERM, not 0.3 to 1.5 s [%s]\n%s", took,
-			 g_ctx, c.err);
+			 failure_context(), c.err);
 	EXPECT_HAS(c.err, "pipeline: SIGTERM: generators stopped; draining what is in flight (at "
 			  "most 0.3 s; send it again to stop at once)\n");
 	EXPECT_HAS(c.err, "pipeline: the drain did not finish within 0.3 s (--drain-timeout); "
@@ -900,7 +460,7 @@ static void test_drain_timeout(void **state)
 static void test_signal_before_any_message(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "lines from a silent stdin, SIGINT at once");
+	failure_context_set("lines from a silent stdin, SIGINT at once");
 	put("stdin.yaml", "version: 1\n"
 			  "name: quiet\n"
 			  "nodes:\n"
@@ -914,7 +474,7 @@ static void test_signal_before_any_message(void **state)
 	int in[2];
 	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 	struct child c;
-	child_start(&c, in[0], -1,
+	child_start(&c, dir, in[0], -1,
 		    (const char *const[]){ "run", "--metrics-json", "metrics.json", "stdin.yaml",
 					   NULL });
 	close(in[0]);
@@ -933,8 +493,8 @@ static void test_signal_before_any_message(void **state)
 	struct metrics m;
 	metrics_read(in_dir("metrics.json"), &m);
 	check_drained_books(&c, &m, "quiet");
-	EXPECT_EQ(m_node(&m, "gen")->out, 0);
-	EXPECT_EQ(m_node(&m, "out")->in, 0);
+	EXPECT_EQ(metrics_node(&m, "gen")->out, 0);
+	EXPECT_EQ(metrics_node(&m, "out")->in, 0);
 	child_free(&c);
 }
 
@@ -943,12 +503,12 @@ static void test_signal_at_start(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 5; i++) {
-		snprintf(g_ctx, sizeof(g_ctx), "endless pipeline, SIGINT at start, run %d", i);
+		failure_context_set("endless pipeline, SIGINT at start, run %d", i);
 		put_endless(64, "stage: upper", 0, "file");
 		remove(in_dir("metrics.json"));
 		remove(in_dir("out.txt"));
 		struct child c;
-		CHILD_START(&c, "run", "--metrics-json", "metrics.json", "endless.yaml");
+		CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
 		child_wait_ready(&c);
 		child_signal(&c, SIGINT);
 		child_wait(&c, NULL, NULL);
@@ -958,7 +518,7 @@ static void test_signal_at_start(void **state)
 		struct metrics m;
 		metrics_read(in_dir("metrics.json"), &m);
 		check_drained_books(&c, &m, "endless");
-		check_output_file(in_dir("out.txt"), m_node(&m, "out")->in, 0);
+		check_output_file(in_dir("out.txt"), metrics_node(&m, "out")->in, 0);
 		child_free(&c);
 	}
 }
@@ -966,7 +526,7 @@ static void test_signal_at_start(void **state)
 /* ---------------------------------------------------------------- --stats and metrics */
 
 /* The row of `name` in the --stats channel table. */
-static void stats_chan_row(const char *err, const char *name, const struct m_chan *ch)
+static void stats_chan_row(const char *err, const char *name, const struct metrics_chan *ch)
 {
 	const char *table = strstr(err, "\nchannel ");
 	EXPECT(table != NULL);
@@ -996,7 +556,7 @@ struct watch {
 static void watch_metrics(void *arg)
 {
 	struct watch *w = arg;
-	char *text = slurp(w->path, NULL);
+	char *text = read_whole_file(w->path, NULL);
 	if (text == NULL)
 		return;
 	struct metrics m;
@@ -1017,13 +577,13 @@ static void watch_metrics(void *arg)
 static void test_stats_and_interval(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "paced pipeline, --stats --metrics-interval 0.1");
+	failure_context_set("paced pipeline, --stats --metrics-interval 0.1");
 	put_paced();
 	remove(in_dir("metrics.json"));
 	struct watch w = { .path = in_dir("metrics.json") };
 	struct child c;
-	CHILD_START(&c, "run", "--stats", "--metrics-json", "metrics.json", "--metrics-interval",
-		    "0.1", "paced.yaml");
+	CHILD_START(&c, dir, "run", "--stats", "--metrics-json", "metrics.json",
+		    "--metrics-interval", "0.1", "paced.yaml");
 	child_wait(&c, watch_metrics, &w);
 
 	EXPECT(c.exited);
@@ -1069,14 +629,14 @@ static void test_stats_and_interval(void **state)
 	EXPECT(strcmp(m.state, "finished") == 0);
 	EXPECT(m.elapsed >= 0.85); /* 20 messages at 20/s, the first at once */
 	EXPECT_EQ(m.lost_in_flight, 0);
-	EXPECT_EQ(m_node(&m, "gen")->out, 20);
-	EXPECT_EQ(m_node(&m, "out")->in, 20);
-	EXPECT_EQ(m_node(&m, "out")->in_bytes, 31);
+	EXPECT_EQ(metrics_node(&m, "gen")->out, 20);
+	EXPECT_EQ(metrics_node(&m, "out")->in, 20);
+	EXPECT_EQ(metrics_node(&m, "out")->in_bytes, 31);
 	check_summary_matches(c.err, &m);
-	stats_chan_row(stats, "a", m_chan(&m, "a"));
-	stats_chan_row(stats, "b", m_chan(&m, "b"));
-	EXPECT_EQ(m_chan(&m, "a")->sent, 20);
-	EXPECT_EQ(m_chan(&m, "b")->received, 20);
+	stats_chan_row(stats, "a", metrics_chan(&m, "a"));
+	stats_chan_row(stats, "b", metrics_chan(&m, "b"));
+	EXPECT_EQ(metrics_chan(&m, "a")->sent, 20);
+	EXPECT_EQ(metrics_chan(&m, "b")->received, 20);
 	child_free(&c);
 	EXPECT(access(in_dir("metrics.json.tmp"), F_OK) != 0);
 }
@@ -1085,11 +645,11 @@ static void test_stats_and_interval(void **state)
 static void test_interval_usage(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "--metrics-interval usage");
+	failure_context_set("--metrics-interval usage");
 	put_paced();
 	remove(in_dir("metrics.json"));
 	struct child c;
-	CHILD_START(&c, "run", "--metrics-interval", "0.1", "paced.yaml");
+	CHILD_START(&c, dir, "run", "--metrics-interval", "0.1", "paced.yaml");
 	child_wait(&c, NULL, NULL);
 	EXPECT(c.exited);
 	EXPECT_EQ(c.code, 2);
@@ -1097,7 +657,7 @@ static void test_interval_usage(void **state)
 	EXPECT_EQ(strlen(c.out), 0); /* it did not run */
 	child_free(&c);
 
-	CHILD_START(&c, "run", "--metrics-json", "metrics.json", "--metrics-interval", "0.01",
+	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "--metrics-interval", "0.01",
 		    "paced.yaml");
 	child_wait(&c, NULL, NULL);
 	EXPECT(c.exited);
@@ -1114,10 +674,10 @@ static void test_interval_usage(void **state)
 static void test_progress_only_on_terminal(void **state)
 {
 	(void)state;
-	snprintf(g_ctx, sizeof(g_ctx), "paced pipeline, stderr a file");
+	failure_context_set("paced pipeline, stderr a file");
 	put_paced();
 	struct child c;
-	CHILD_START(&c, "run", "paced.yaml");
+	CHILD_START(&c, dir, "run", "paced.yaml");
 	child_wait(&c, NULL, NULL);
 	EXPECT(c.exited);
 	EXPECT_EQ(c.code, 0);
@@ -1129,7 +689,7 @@ static void test_progress_only_on_terminal(void **state)
 
 	/* The control: on a terminal the same run draws it (so the check above means
 	 * something). */
-	snprintf(g_ctx, sizeof(g_ctx), "paced pipeline, stderr a terminal");
+	failure_context_set("paced pipeline, stderr a terminal");
 	int master = posix_openpt(O_RDWR | O_NOCTTY);
 	if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
 		print_message("no pseudo-terminal here; the terminal half is skipped\n");
@@ -1146,7 +706,7 @@ static void test_progress_only_on_terminal(void **state)
 		char buf[16384];
 		size_t n;
 	} tty = { .fd = master };
-	child_start(&c, -1, slave, (const char *const[]){ "run", "paced.yaml", NULL });
+	child_start(&c, dir, -1, slave, (const char *const[]){ "run", "paced.yaml", NULL });
 	close(slave);
 	double start = now_s();
 	for (;;) {
@@ -1168,7 +728,7 @@ static void test_progress_only_on_terminal(void **state)
 	tty.buf[tty.n] = '\0';
 	child_wait(&c, NULL, NULL);
 	close(master);
-	g_err = tty.buf;
+	failure_stderr_set(tty.buf);
 	EXPECT(c.exited);
 	EXPECT_EQ(c.code, 0);
 	EXPECT_HAS(tty.buf, "\r\033[Krunning ");
