@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -120,13 +121,32 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Starts timing a wait: now, published in *since for live readers. */
+static uint64_t wait_begins(_Atomic uint64_t *since)
+{
+	uint64_t t0 = now_ns();
+	if (since != NULL)
+		atomic_store_explicit(since, t0, memory_order_relaxed);
+	return t0;
+}
+
+/* Ends a wait that began at t0 (0: there was none). */
+static void wait_ends(uint64_t t0, uint64_t *waited_ns, _Atomic uint64_t *since)
+{
+	if (t0 == 0)
+		return;
+	*waited_ns = now_ns() - t0;
+	if (since != NULL)
+		atomic_store_explicit(since, 0, memory_order_relaxed);
+}
+
 int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 {
 	uint64_t waited;
-	return pl_chan_send_timed(tx, msg, &waited);
+	return pl_chan_send_timed(tx, msg, &waited, NULL);
 }
 
-int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
+int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since)
 {
 	pl_chan *c = tx->chan;
 	uint64_t t0 = 0;
@@ -134,7 +154,7 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
 	*waited_ns = 0;
 	pthread_mutex_lock(&c->mu);
 	if (c->count == c->slots && !c->closed && !c->aborted)
-		t0 = now_ns();
+		t0 = wait_begins(since);
 	while (c->count == c->slots && !c->closed && !c->aborted) {
 		c->wait_send++;
 		pthread_cond_wait(&c->not_full, &c->mu);
@@ -143,8 +163,7 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
 	if (c->aborted || c->closed) {
 		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
-		if (t0 != 0)
-			*waited_ns = now_ns() - t0;
+		wait_ends(t0, waited_ns, since);
 		return rc;
 	}
 	c->ring[(c->head + c->count) % c->slots] = msg;
@@ -158,7 +177,7 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
 		/* The message is the channel's now; wait for its pick-up, or
 		 * for close, after which a drain owns it. */
 		if (c->received < ticket && !c->closed && !c->aborted && t0 == 0)
-			t0 = now_ns();
+			t0 = wait_begins(since);
 		while (c->received < ticket && !c->closed && !c->aborted)
 			pthread_cond_wait(&c->taken, &c->mu);
 		if (c->received < ticket && c->aborted) {
@@ -171,24 +190,23 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns)
 			c->count = 0;
 			c->sent--;
 			pthread_mutex_unlock(&c->mu);
-			if (t0 != 0)
-				*waited_ns = now_ns() - t0;
+			wait_ends(t0, waited_ns, since);
 			return PL_ECANCELED;
 		}
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (t0 != 0)
-		*waited_ns = now_ns() - t0;
+	wait_ends(t0, waited_ns, since);
 	return 0;
 }
 
 int pl_chan_recv(pl_chan_rx *rx, pl_msg **out)
 {
 	uint64_t waited;
-	return pl_chan_recv_timed(rx, out, &waited, NULL);
+	return pl_chan_recv_timed(rx, out, &waited, NULL, NULL);
 }
 
-int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq)
+int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq,
+		       _Atomic uint64_t *since)
 {
 	pl_chan *c = rx->chan;
 	uint64_t t0 = 0;
@@ -196,7 +214,7 @@ int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64
 	*waited_ns = 0;
 	pthread_mutex_lock(&c->mu);
 	if (c->count == 0 && !c->closed && !c->aborted)
-		t0 = now_ns();
+		t0 = wait_begins(since);
 	while (c->count == 0 && !c->closed && !c->aborted) {
 		c->wait_recv++;
 		pthread_cond_wait(&c->not_empty, &c->mu);
@@ -205,8 +223,7 @@ int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64
 	if (c->aborted || c->count == 0) {
 		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
-		if (t0 != 0)
-			*waited_ns = now_ns() - t0;
+		wait_ends(t0, waited_ns, since);
 		return rc;
 	}
 	if (seq != NULL)
@@ -221,8 +238,7 @@ int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64
 	if (c->capacity == 0)
 		pthread_cond_broadcast(&c->taken);
 	pthread_mutex_unlock(&c->mu);
-	if (t0 != 0)
-		*waited_ns = now_ns() - t0;
+	wait_ends(t0, waited_ns, since);
 	return 0;
 }
 

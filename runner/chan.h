@@ -2,6 +2,7 @@
 #ifndef PL_RUNNER_CHAN_H
 #define PL_RUNNER_CHAN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,15 +68,19 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg);
 int pl_chan_recv(pl_chan_rx *rx, pl_msg **out);
 
 /* pl_chan_send() that also stores in *waited_ns how long it was blocked
- * (0 when it was not; the clock is read only when it blocks). */
-int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns);
+ * (0 when it was not; the clock is read only when it blocks) and, when
+ * `since` is not NULL, publishes there when it began blocking, 0 again
+ * once it is done (for a live reader; relaxed atomics). */
+int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since);
 
-/* pl_chan_recv() that also stores in *waited_ns how long it was blocked,
+/* pl_chan_recv() that also stores in *waited_ns and *since what
+ * pl_chan_send_timed() does,
  * and in *seq (when not NULL) the message's place in the channel's order
  * of receipt: 0 for the first message ever received, then 1, 2, ...  Each
  * is given once, under the channel's lock, so concurrent receivers hold
  * distinct, gap-free numbers. */
-int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq);
+int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq,
+		       _Atomic uint64_t *since);
 
 /* Marks the end of the stream and wakes every blocked sender and receiver.
  * Returns 0, or PL_ECLOSED if it was already closed (nothing else changes). */

@@ -106,7 +106,12 @@ static int parse_seconds(const char *cmd, const char *name, const char *value, d
 	char *end;
 	errno = 0;
 	double v = strtod(value, &end);
-	if (end == value || *end != '\0' || errno != 0 || !(v >= 0) || v > 1e6)
+	/* Plain decimals (strtod() would also take 1e3, 0x10, inf). */
+	size_t digits = strspn(value, "0123456789");
+	if (value[digits] == '.')
+		digits += 1 + strspn(value + digits + 1, "0123456789");
+	if (digits == 0 || value[digits] != '\0' || end != value + digits || errno != 0 ||
+	    !(v >= 0) || v > 1e6)
 		return pl_cli_usage(
 			"%s: %s needs a number of seconds between 0 and 1000000, got '%s'", cmd,
 			name, value);

@@ -52,9 +52,9 @@ static const char *end_state(const pl_engine *e, int rc, int sig)
 {
 	if (pl_engine_aborted(e))
 		return "aborted";
-	if (sig != 0)
-		return "stopped";
-	return rc == 0 ? "finished" : "failed";
+	if (rc != 0)
+		return "failed"; /* (also during a drain: its losses are reported) */
+	return sig != 0 ? "stopped" : "finished";
 }
 
 /* Runs the engine beside the monitor (signals, progress, metrics).

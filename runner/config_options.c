@@ -76,9 +76,17 @@ static void decode_ordered(struct pl__decoder *dec, pl_cfg_node *node, const yam
 {
 	node->has_ordered = 1;
 	node->ordered_pos = pl_yaml_pos(v);
-	if (v->type == YAML_SCALAR_NODE &&
-	    (strcmp(scalar(v), "true") == 0 || strcmp(scalar(v), "false") == 0)) {
+	int word = v->type == YAML_SCALAR_NODE &&
+		   (strcmp(scalar(v), "true") == 0 || strcmp(scalar(v), "false") == 0);
+	if (word && v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		node->ordered = strcmp(scalar(v), "true") == 0;
+		return;
+	}
+	if (word) {
+		ERR(dec, BAD_VALUE, node->ordered_pos,
+		    "'ordered' must be true or false, got the quoted string \"%s\"; remove the "
+		    "quotes",
+		    scalar(v));
 		return;
 	}
 	ERR(dec, BAD_VALUE, node->ordered_pos, "'ordered' must be true or false, got %s%s%s",
@@ -127,8 +135,8 @@ static void decode_rate(struct pl__decoder *dec, pl_cfg_node *node, const yaml_n
 	double per_s = n / units[k].seconds;
 	if (!(n > 0) || per_s > 1e9 || per_s < 1.0 / (24 * 3600.0)) {
 		ERR(dec, OUT_OF_RANGE, node->rate_pos,
-		    "'rate' is '%s', out of range: it must be at least 0.042/h (one a day) and "
-		    "at most 1000000000/s",
+		    "'rate' is '%s', out of range: it must be at least one message a day "
+		    "(about 0.0417/h) and at most 1000000000/s",
 		    s);
 		return;
 	}

@@ -42,7 +42,8 @@ struct en_counters {
 	pl__counter in, out, in_bytes, out_bytes;
 	pl__counter skipped, dead, failed, lost, retries;
 	pl__counter wait_in_ns, wait_out_ns;
-	pl__counter start_ns, end_ns; /* 0: not started, not ended */
+	pl__counter in_since, out_since; /* when a wait now going on began, or 0 */
+	pl__counter start_ns, end_ns;    /* 0: not started, not ended */
 };
 
 /* A rate limit shared by a node's workers: the generic cell rate
@@ -135,11 +136,12 @@ void pl_host_init(pl_host *host);
 void *pl__worker_main(void *arg);
 
 /* Takes the next slot of `r` and sleeps until it comes, in slices that
- * check `cancel(w)`, adding the time slept to *waited (a node held back by
- * its rate is waiting, not busy).  Returns 0, or PL_ECANCELED when it was
+ * check `cancel(w)`, adding the time slept to *waited, and publishing in
+ * *since when the sleep began (a node held back by its rate is waiting,
+ * not busy).  Returns 0, or PL_ECANCELED when it was
  * told to stop (the slot is lost). */
 int pl__rate_wait(struct en_rate *r, struct en_worker *w, int (*cancel)(struct en_worker *w),
-		  pl__counter *waited);
+		  pl__counter *waited, pl__counter *since);
 
 /* Sleeps `ns`, in slices that check `cancel(w)`: 0, or PL_ECANCELED. */
 int pl__sleep(uint64_t ns, struct en_worker *w, int (*cancel)(struct en_worker *w));

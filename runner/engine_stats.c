@@ -54,6 +54,13 @@ void pl_engine_node_stats(const pl_engine *e, size_t i, pl_node_stats *out)
 			end = now;
 		}
 		uint64_t in = pl__counted(&c->wait_in_ns), outw = pl__counted(&c->wait_out_ns);
+		/* A wait going on now counts already (a live read). */
+		uint64_t in_since = pl__counted(&c->in_since),
+			 out_since = pl__counted(&c->out_since);
+		if (in_since != 0 && end > in_since)
+			in += end - in_since;
+		if (out_since != 0 && end > out_since)
+			outw += end - out_since;
 		wait_in += in;
 		wait_out += outw;
 		/* (A live read may see waits a little ahead of the clock.) */

@@ -35,7 +35,7 @@ int pl__sleep(uint64_t ns, struct en_worker *w, int (*cancel)(struct en_worker *
 }
 
 int pl__rate_wait(struct en_rate *r, struct en_worker *w, int (*cancel)(struct en_worker *w),
-		  pl__counter *waited)
+		  pl__counter *waited, pl__counter *since)
 {
 	uint64_t now = pl__now_ns();
 	uint64_t tat = atomic_load_explicit(&r->tat, memory_order_relaxed), start;
@@ -45,8 +45,10 @@ int pl__rate_wait(struct en_rate *r, struct en_worker *w, int (*cancel)(struct e
 						      memory_order_relaxed, memory_order_relaxed));
 	if (start <= now)
 		return 0;
+	atomic_store_explicit(since, now, memory_order_relaxed);
 	int rc = pl__sleep(start - now, w, cancel);
 	pl__count(waited, pl__now_ns() - now);
+	atomic_store_explicit(since, 0, memory_order_relaxed);
 	return rc;
 }
 
@@ -60,7 +62,7 @@ int pl__send_out(struct en_worker *w, pl_chan_tx *tx, pl_msg *msg)
 {
 	uint64_t waited;
 	size_t len = pl_msg_len(msg);
-	int rc = pl_chan_send_timed(tx, msg, &waited);
+	int rc = pl_chan_send_timed(tx, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
 	if (rc != 0) {
 		/* The output closes only after this node's workers all returned,
@@ -80,14 +82,18 @@ int pl__ordered_commit(struct en_worker *w, uint64_t seq)
 	uint64_t t0 = 0;
 	pthread_mutex_lock(&n->turn_mu);
 	while (n->turn != seq && !pl__node_cancelled(n)) {
-		if (t0 == 0)
+		if (t0 == 0) {
 			t0 = pl__now_ns();
+			atomic_store_explicit(&w->c.out_since, t0, memory_order_relaxed);
+		}
 		pthread_cond_wait(&n->turn_cv, &n->turn_mu);
 	}
 	int mine = n->turn == seq;
 	pthread_mutex_unlock(&n->turn_mu);
-	if (t0 != 0)
+	if (t0 != 0) {
 		pl__count(&w->c.wait_out_ns, pl__now_ns() - t0);
+		atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);
+	}
 	/* While the turn is ours nobody else sends: no lock is needed. */
 	size_t i = 0;
 	for (; mine && rc == 0 && i < w->n_held; i++)
@@ -130,7 +136,7 @@ static void dead_letter(struct en_worker *w, pl_msg *msg, unsigned attempts)
 				 "out of memory attaching the error to a dead letter");
 	}
 	uint64_t waited;
-	int rc = pl_chan_send_timed(w->node->dead, msg, &waited);
+	int rc = pl_chan_send_timed(w->node->dead, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
 	if (rc != 0) {
 		pl_msg_free(msg);
@@ -249,7 +255,7 @@ static int handle(struct en_worker *w, const pl_stage *st, pl_msg *msg)
 static int take(struct en_worker *w, pl_msg **msg, uint64_t *seq)
 {
 	uint64_t waited;
-	int rc = pl_chan_recv_timed(w->in, msg, &waited, seq);
+	int rc = pl_chan_recv_timed(w->in, msg, &waited, seq, &w->c.in_since);
 	pl__count(&w->c.wait_in_ns, waited);
 	if (rc == 0) {
 		pl__count(&w->c.in, 1);
@@ -273,7 +279,8 @@ static int consume(struct en_worker *w, const pl_stage *st)
 			return 0; /* aborted: upstream of a failure, not ours */
 		int outcome;
 		if (n->rate.interval_ns != 0 &&
-		    pl__rate_wait(&n->rate, w, node_cancelled, &w->c.wait_in_ns) != 0) {
+		    pl__rate_wait(&n->rate, w, node_cancelled, &w->c.wait_in_ns, &w->c.in_since) !=
+			    0) {
 			pl_msg_free(msg);
 			outcome = LOST;
 		} else {

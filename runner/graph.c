@@ -71,11 +71,13 @@ static void check_options(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 	const char *type = pl_node_type_name(n->type);
 	if (n->has_ordered && n->type != PL_NODE_FANOUT)
 		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->ordered_pos,
-		    "'ordered' keeps the input order across a fan-out's workers; %s node '%s' "
-		    "has %s, remove it",
+		    "'ordered' keeps the input order in a fan-out's output; %s node '%s' %s; "
+		    "remove it",
 		    type, name,
-		    n->type == PL_NODE_FANIN ? "inputs whose order is not defined"
-					     : "one worker and keeps its order anyway");
+		    n->type == PL_NODE_FANIN  ? "merges inputs whose relative order is not defined"
+		    : n->type == PL_NODE_SINK ? "writes no channel"
+		    : n->type == PL_NODE_GENERATOR ? "has one worker, which emits in order"
+						   : "has one thread, which keeps the order");
 	if (n->has_rate && n->type != PL_NODE_GENERATOR && n->type != PL_NODE_FANOUT)
 		ERR(cfg, d, KEY_NOT_FOR_TYPE, n->rate_pos,
 		    "'rate' limits a generator or a fan-out; put it on the node upstream of %s "

@@ -60,7 +60,7 @@ static int host_emit(pl_worker *pw, pl_msg *msg)
 	 * limit applies to each message it emits. */
 	if (generator_stopping(w) ||
 	    (w->in == NULL && n->rate.interval_ns != 0 &&
-	     pl__rate_wait(&n->rate, w, stop_emitting, &w->c.wait_out_ns) != 0)) {
+	     pl__rate_wait(&n->rate, w, stop_emitting, &w->c.wait_out_ns, &w->c.out_since) != 0)) {
 		pl_msg_free(msg);
 		return PL_ECANCELED;
 	}

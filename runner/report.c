@@ -59,10 +59,16 @@ static void report_books(const pl_engine *e, FILE *out)
 		sent += c.sent;
 	}
 	if (lost == 0) {
-		fprintf(out,
-			"pipeline: nothing lost: each of the %llu messages sent on %zu channel%s "
-			"was received\n",
-			sent, chans, chans == 1 ? "" : "s");
+		if (sent == 1)
+			fprintf(out,
+				"pipeline: nothing lost: the one message sent on %zu channel%s was "
+				"received\n",
+				chans, chans == 1 ? "" : "s");
+		else
+			fprintf(out,
+				"pipeline: nothing lost: each of the %llu messages sent on %zu "
+				"channel%s was received\n",
+				sent, chans, chans == 1 ? "" : "s");
 		return;
 	}
 	fprintf(out, "pipeline: %llu message%s lost in flight:", lost, lost == 1 ? "" : "s");

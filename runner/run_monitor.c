@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,24 @@
  */
 static int sig_pipe[2] = { -1, -1 };
 
-static void on_signal(int sig)
+/* What the handler writes: the signal and who sent it (signo 0: the end). */
+struct sig_note {
+	int signo;
+	pid_t pid;  /* the sender, for a signal sent by a process (kill) */
+	int by_pid; /* sent by kill() (SI_USER), not by the terminal */
+	double at;  /* CLOCK_MONOTONIC seconds when it arrived */
+};
+
+static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
+	(void)uctx;
 	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-	ssize_t r = write(sig_pipe[1], &b, 1);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	struct sig_note note = { sig, info != NULL ? info->si_pid : 0,
+				 info != NULL && info->si_code == SI_USER,
+				 (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 };
+	ssize_t r = write(sig_pipe[1], &note, sizeof(note)); /* atomic: < PIPE_BUF */
 	(void)r; /* a full pipe already holds a signal to act on */
 	errno = saved;
 }
@@ -41,6 +55,7 @@ struct pl_monitor {
 	sigset_t old_mask;
 	int first_signal; /* under the thread until joined */
 	int signals;
+	struct sig_note last; /* the last signal acted on */
 	pl_progress progress;
 };
 
@@ -63,11 +78,25 @@ int pl_monitor_write_metrics(const pl_engine *e, const char *path, const char *s
 		fprintf(stderr, "pipeline: error: metrics file name '%s' is too long\n", path);
 		return PL_EIO;
 	}
-	FILE *f = fopen(in_place ? path : tmp, "w");
+	/* Never blocking: a FIFO nobody reads must not hang the thread that
+	 * takes the signals (nor the end of the run). */
+	int fd = in_place ? open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+			  : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL) {
-		fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n",
-			in_place ? path : tmp, strerror(errno));
-		return PL_EIO;
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		static atomic_int warned; /* once per run is enough */
+		if (err == ENXIO && atomic_exchange(&warned, 1) == 0)
+			fprintf(stderr,
+				"pipeline: warning: nobody reads the FIFO '%s'; metrics are not "
+				"written while that lasts\n",
+				path);
+		else if (err != ENXIO)
+			fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n",
+				in_place ? path : tmp, strerror(err));
+		return err == ENXIO ? 0 : PL_EIO;
 	}
 	int rc = pl_report_json(e, state, f);
 	if (fclose(f) != 0)
@@ -88,9 +117,17 @@ static const char *signal_name(int sig)
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
 }
 
-/* Acts on one signal: the first drains, the next aborts. */
-static void on_monitor_signal(struct pl_monitor *m, int sig, double *deadline)
+/* Acts on one signal: the first drains, the next aborts.  The same signal
+ * sent by the same process again within 20 ms is one signal: GNU timeout
+ * signals the process and at once its process group, which must not turn a
+ * drain into an abort.  A terminal's Ctrl-C pressed twice is two. */
+static void on_monitor_signal(struct pl_monitor *m, const struct sig_note *note, double *deadline)
 {
+	int sig = note->signo;
+	if (m->signals > 0 && note->by_pid && m->last.by_pid && note->pid == m->last.pid &&
+	    sig == m->last.signo && note->at - m->last.at < 0.020)
+		return;
+	m->last = *note;
 	if (m->opt.progress)
 		pl_progress_clear(stderr);
 	if (m->signals++ == 0) {
@@ -144,14 +181,14 @@ static void *monitor_main(void *arg)
 		struct pollfd p = { .fd = sig_pipe[0], .events = POLLIN };
 		int r = poll(&p, 1, timeout);
 		if (r > 0) {
-			unsigned char buf[16];
-			ssize_t n = read(sig_pipe[0], buf, sizeof(buf));
+			struct sig_note notes[8];
+			ssize_t n = read(sig_pipe[0], notes, sizeof(notes));
 			int done = 0;
-			for (ssize_t i = 0; i < n; i++) {
-				if (buf[i] == 0)
+			for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(notes[0]); i++) {
+				if (notes[i].signo == 0)
 					done = 1;
 				else
-					on_monitor_signal(m, buf[i], &deadline);
+					on_monitor_signal(m, &notes[i], &deadline);
 			}
 			if (done)
 				break;
@@ -213,9 +250,9 @@ int pl_monitor_start(pl_engine *e, const pl_monitor_options *opt, pl_monitor **o
 	pthread_sigmask(SIG_BLOCK, &set, &m->old_mask);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
 	/* A signal ignored on entry (a background job of a script ignores
 	 * SIGINT) stays ignored, as the shell meant. */
 	sigaction(SIGINT, NULL, &m->old_int);
@@ -236,8 +273,8 @@ int pl_monitor_finish(pl_monitor *m)
 {
 	if (m == NULL)
 		return 0;
-	unsigned char done = 0;
-	while (write(sig_pipe[1], &done, 1) < 0 && errno == EINTR)
+	struct sig_note done = { 0, 0, 0, 0.0 };
+	while (write(sig_pipe[1], &done, sizeof(done)) < 0 && errno == EINTR)
 		;
 	pthread_join(m->thread, NULL);
 	/* The handler stays until pl_monitor_free(): a signal now, once the
@@ -250,6 +287,16 @@ void pl_monitor_free(pl_monitor *m)
 {
 	if (m == NULL)
 		return;
+	/* A signal that came after the monitor ended is pending (blocked in
+	 * every thread): take it now, or restoring the default action and
+	 * unblocking it would kill the process after a clean run. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	struct timespec zero = { 0, 0 };
+	while (sigtimedwait(&set, NULL, &zero) > 0)
+		;
 	sigaction(SIGINT, &m->old_int, NULL);
 	sigaction(SIGTERM, &m->old_term, NULL);
 	pthread_sigmask(SIG_SETMASK, &m->old_mask, NULL);

@@ -389,6 +389,55 @@ static void test_random_sigterm(void **state)
 /* ---------------------------------------------------------------- aborts */
 
 /* 3. A second signal during a long drain stops at once and counts what is lost. */
+/* The same signal twice at once from one process (GNU timeout signals the
+ * process, then its group) is one request: a drain, not an abort. */
+static void test_duplicate_signal_drains(void **state)
+{
+	(void)state;
+	failure_context_set("endless pipeline, SIGTERM twice at once");
+	put_endless(64, "stage: upper", 0, "count");
+	remove(in_dir("metrics.json"));
+	struct child c;
+	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
+	child_wait_ready(&c);
+	sleep_s(0.05);
+	child_signal(&c, SIGTERM);
+	child_signal(&c, SIGTERM);
+	child_wait(&c, NULL, NULL);
+	EXPECT(c.exited);
+	EXPECT_EQ(c.code, 143);
+	EXPECT(strstr(c.err, "SIGTERM again") == NULL);
+	EXPECT_HAS(c.err, "pipeline: stopped 'endless' in ");
+	EXPECT_HAS(c.err, "pipeline: nothing lost: each of the ");
+	struct metrics m;
+	metrics_read(in_dir("metrics.json"), &m);
+	check_drained_books(&c, &m, "endless");
+	child_free(&c);
+}
+
+/* --metrics-json on a FIFO nobody reads: one warning, no hang. */
+static void test_metrics_fifo_without_reader(void **state)
+{
+	(void)state;
+	failure_context_set("--metrics-json on a FIFO without a reader");
+	put_paced();
+	remove(in_dir("m.fifo"));
+	assert_int_equal(mkfifo(in_dir("m.fifo"), 0600), 0);
+	struct child c;
+	CHILD_START(&c, dir, "run", "--metrics-json", "m.fifo", "--metrics-interval", "0.1",
+		    "paced.yaml");
+	child_wait(&c, NULL, NULL);
+	EXPECT(c.exited);
+	EXPECT_EQ(c.code, 0);
+	const char *warn = "pipeline: warning: nobody reads the FIFO 'm.fifo'; metrics are not "
+			   "written while that lasts\n";
+	const char *first = strstr(c.err, warn);
+	EXPECT(first != NULL);
+	EXPECT(strstr(first + 1, warn) == NULL); /* once */
+	EXPECT_HAS(c.err, "pipeline: finished 'paced' in ");
+	child_free(&c);
+}
+
 static void test_second_signal(void **state)
 {
 	(void)state;
@@ -743,6 +792,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_sigint),
 		cmocka_unit_test(test_random_sigterm),
+		cmocka_unit_test(test_duplicate_signal_drains),
+		cmocka_unit_test(test_metrics_fifo_without_reader),
 		cmocka_unit_test(test_second_signal),
 		cmocka_unit_test(test_drain_timeout),
 		cmocka_unit_test(test_signal_before_any_message),
