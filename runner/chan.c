@@ -130,14 +130,14 @@ static uint64_t wait_begins(_Atomic uint64_t *since)
 	return t0;
 }
 
-/* Ends a wait that began at t0 (0: there was none). */
+/* Ends a wait that began at t0 (0: there was none).  *since stays set: the
+ * caller clears it once it has counted *waited_ns, so that a live reader
+ * never sees the wait in neither place. */
 static void wait_ends(uint64_t t0, uint64_t *waited_ns, _Atomic uint64_t *since)
 {
-	if (t0 == 0)
-		return;
-	*waited_ns = now_ns() - t0;
-	if (since != NULL)
-		atomic_store_explicit(since, 0, memory_order_relaxed);
+	(void)since;
+	if (t0 != 0)
+		*waited_ns = now_ns() - t0;
 }
 
 int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
@@ -267,6 +267,15 @@ void pl_chan_abort(pl_chan *c)
 	c->aborted = 1;
 	wake_all(c);
 	pthread_mutex_unlock(&c->mu);
+}
+
+uint64_t pl_chan_received(pl_chan_rx *rx)
+{
+	pl_chan *c = rx->chan;
+	pthread_mutex_lock(&c->mu);
+	uint64_t received = c->received;
+	pthread_mutex_unlock(&c->mu);
+	return received;
 }
 
 void pl_chan_get_stats(pl_chan *c, pl_chan_stats *out)

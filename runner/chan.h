@@ -69,8 +69,9 @@ int pl_chan_recv(pl_chan_rx *rx, pl_msg **out);
 
 /* pl_chan_send() that also stores in *waited_ns how long it was blocked
  * (0 when it was not; the clock is read only when it blocks) and, when
- * `since` is not NULL, publishes there when it began blocking, 0 again
- * once it is done (for a live reader; relaxed atomics). */
+ * `since` is not NULL, publishes there when it began blocking (for a live
+ * reader; relaxed atomics), which the caller sets back to 0 once it has
+ * counted *waited_ns. */
 int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since);
 
 /* pl_chan_recv() that also stores in *waited_ns and *since what
@@ -81,6 +82,10 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic
  * distinct, gap-free numbers. */
 int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq,
 		       _Atomic uint64_t *since);
+
+/* How many messages were received from the channel so far (the next
+ * receive's number in pl_chan_recv_timed()'s *seq). */
+uint64_t pl_chan_received(pl_chan_rx *rx);
 
 /* Marks the end of the stream and wakes every blocked sender and receiver.
  * Returns 0, or PL_ECLOSED if it was already closed (nothing else changes). */

@@ -129,6 +129,10 @@ const char *pl__describe_rc(char *buf, size_t len, int rc);
  * freed). */
 int pl__ordered_commit(struct en_worker *w, uint64_t seq);
 
+/* After an ordered worker's flush(): sends what flush() emitted once every
+ * input's outputs were sent.  Returns 0 or PL_ECANCELED (freed). */
+int pl__ordered_flush(struct en_worker *w);
+
 /* Fills the host table handed to every stage. */
 void pl_host_init(pl_host *host);
 

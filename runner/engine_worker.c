@@ -64,6 +64,7 @@ int pl__send_out(struct en_worker *w, pl_chan_tx *tx, pl_msg *msg)
 	size_t len = pl_msg_len(msg);
 	int rc = pl_chan_send_timed(tx, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
+	atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);
 	if (rc != 0) {
 		/* The output closes only after this node's workers all returned,
 		 * so a failure here is an abort. */
@@ -75,7 +76,10 @@ int pl__send_out(struct en_worker *w, pl_chan_tx *tx, pl_msg *msg)
 	return 0;
 }
 
-int pl__ordered_commit(struct en_worker *w, uint64_t seq)
+/* Waits until the turn is `seq` (or the node is cancelled), then sends
+ * what the worker holds; with `advance`, passes the turn on.  Returns 0,
+ * or PL_ECANCELED (what it held is freed). */
+static int commit(struct en_worker *w, uint64_t seq, int advance)
 {
 	struct en_node *n = w->node;
 	int rc = 0;
@@ -103,11 +107,27 @@ int pl__ordered_commit(struct en_worker *w, uint64_t seq)
 	w->n_held = 0;
 	if (!mine)
 		return PL_ECANCELED;
-	pthread_mutex_lock(&n->turn_mu);
-	n->turn++;
-	pthread_cond_broadcast(&n->turn_cv);
-	pthread_mutex_unlock(&n->turn_mu);
+	if (advance) {
+		pthread_mutex_lock(&n->turn_mu);
+		n->turn++;
+		pthread_cond_broadcast(&n->turn_cv);
+		pthread_mutex_unlock(&n->turn_mu);
+	}
 	return rc;
+}
+
+int pl__ordered_commit(struct en_worker *w, uint64_t seq)
+{
+	return commit(w, seq, 1);
+}
+
+int pl__ordered_flush(struct en_worker *w)
+{
+	if (w->n_held == 0)
+		return 0;
+	/* Every ticket was handed out once the input closed: the turn reaches
+	 * their count when all of them are committed, and stays there. */
+	return commit(w, pl_chan_received(w->in), 0);
 }
 
 /* Frees what an ordered worker held for an attempt that failed. */
@@ -138,6 +158,7 @@ static void dead_letter(struct en_worker *w, pl_msg *msg, unsigned attempts)
 	uint64_t waited;
 	int rc = pl_chan_send_timed(w->node->dead, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
+	atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);
 	if (rc != 0) {
 		pl_msg_free(msg);
 		pl__count(&w->c.lost, 1);
@@ -257,6 +278,7 @@ static int take(struct en_worker *w, pl_msg **msg, uint64_t *seq)
 	uint64_t waited;
 	int rc = pl_chan_recv_timed(w->in, msg, &waited, seq, &w->c.in_since);
 	pl__count(&w->c.wait_in_ns, waited);
+	atomic_store_explicit(&w->c.in_since, 0, memory_order_relaxed);
 	if (rc == 0) {
 		pl__count(&w->c.in, 1);
 		pl__count(&w->c.in_bytes, pl_msg_len(*msg));
@@ -273,8 +295,14 @@ static int consume(struct en_worker *w, const pl_stage *st)
 		pl_msg *msg;
 		uint64_t seq = 0;
 		int rc = take(w, &msg, ordered ? &seq : NULL);
-		if (rc == PL_ECLOSED)
-			return st->flush != NULL ? st->flush(&w->pub) : 0;
+		if (rc == PL_ECLOSED) {
+			rc = st->flush != NULL ? st->flush(&w->pub) : 0;
+			/* What an ordered worker's flush() emitted goes after every
+			 * input's outputs. */
+			if (ordered)
+				(void)pl__ordered_flush(w);
+			return rc;
+		}
 		if (rc != 0)
 			return 0; /* aborted: upstream of a failure, not ours */
 		int outcome;

@@ -54,6 +54,7 @@ struct pl_monitor {
 	struct sigaction old_int, old_term;
 	sigset_t old_mask;
 	int first_signal; /* under the thread until joined */
+	atomic_int done;  /* pl_monitor_finish() asks the thread to end */
 	int signals;
 	struct sig_note last; /* the last signal acted on */
 	pl_progress progress;
@@ -66,49 +67,101 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Warns once per run that a FIFO's reader is missing or not keeping up. */
+static void warn_fifo(const char *path, const char *why)
+{
+	static atomic_int warned;
+	if (atomic_exchange(&warned, 1) == 0)
+		fprintf(stderr,
+			"pipeline: warning: metrics FIFO '%s': %s; metrics are skipped while "
+			"that lasts\n",
+			path, why);
+}
+
+/* Writes one document to a FIFO or a device opened without blocking: all
+ * of it, waiting at most a second for a slow reader.  Returns 0 (a reader
+ * missing or too slow is only warned about), or PL_EIO. */
+static int write_in_place(const char *path, const char *doc, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENXIO) {
+		warn_fifo(path, "nobody reads it");
+		return 0;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
+			strerror(errno));
+		return PL_EIO;
+	}
+	double give_up = now_s() + 1.0;
+	size_t done = 0;
+	int rc = 0;
+	while (done < len) {
+		ssize_t n = write(fd, doc + done, len - done);
+		if (n > 0) {
+			done += (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
+				strerror(errno));
+			rc = PL_EIO;
+			break;
+		} else if (now_s() >= give_up) {
+			warn_fifo(path, "its reader does not keep up");
+			break;
+		} else {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			poll(&p, 1, 50);
+		}
+	}
+	close(fd);
+	return rc;
+}
+
 int pl_monitor_write_metrics(const pl_engine *e, const char *path, const char *state)
 {
-	/* A regular file (or a new one) is replaced whole by a rename, so a
-	 * reader never sees half a document; a FIFO or a device is written in
-	 * place. */
+	/* The document is made in memory first.  A regular file (or a new one)
+	 * is then replaced whole by a rename, so a reader never sees half a
+	 * document; a FIFO or a device is written in place, never blocking the
+	 * thread that takes the signals (nor the end of the run). */
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&doc, &len);
+	if (mem == NULL) {
+		fputs("pipeline: error: out of memory writing the metrics\n", stderr);
+		return PL_ENOMEM;
+	}
+	int rc = pl_report_json(e, state, mem);
+	if (fclose(mem) != 0 || rc != 0) {
+		free(doc);
+		fputs("pipeline: error: out of memory writing the metrics\n", stderr);
+		return PL_ENOMEM;
+	}
 	struct stat st;
-	int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = write_in_place(path, doc, len);
+		free(doc);
+		return rc;
+	}
 	char tmp[4096];
-	if (!in_place && snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		free(doc);
 		fprintf(stderr, "pipeline: error: metrics file name '%s' is too long\n", path);
 		return PL_EIO;
 	}
-	/* Never blocking: a FIFO nobody reads must not hang the thread that
-	 * takes the signals (nor the end of the run). */
-	int fd = in_place ? open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-			  : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		static atomic_int warned; /* once per run is enough */
-		if (err == ENXIO && atomic_exchange(&warned, 1) == 0)
-			fprintf(stderr,
-				"pipeline: warning: nobody reads the FIFO '%s'; metrics are not "
-				"written while that lasts\n",
-				path);
-		else if (err != ENXIO)
-			fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n",
-				in_place ? path : tmp, strerror(err));
-		return err == ENXIO ? 0 : PL_EIO;
-	}
-	int rc = pl_report_json(e, state, f);
-	if (fclose(f) != 0)
+	FILE *f = fopen(tmp, "w");
+	rc = f == NULL ? PL_EIO : 0;
+	if (f != NULL && fwrite(doc, 1, len, f) != len)
 		rc = PL_EIO;
-	if (rc == 0 && !in_place && rename(tmp, path) != 0)
+	if (f != NULL && fclose(f) != 0)
+		rc = PL_EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
 		rc = PL_EIO;
 	if (rc != 0) {
 		fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
 			strerror(errno));
-		if (!in_place)
-			unlink(tmp);
+		unlink(tmp);
 	}
+	free(doc);
 	return rc;
 }
 
@@ -145,7 +198,7 @@ static void on_monitor_signal(struct pl_monitor *m, const struct sig_note *note,
 				"(send it again to stop at once)\n",
 				signal_name(sig));
 		}
-	} else if (!pl_engine_aborted(m->e)) {
+	} else if (!pl_engine_aborted(m->e) && !pl_engine_finished(m->e)) {
 		fprintf(stderr, "pipeline: %s again: stopping at once\n", signal_name(sig));
 		pl_engine_abort(m->e);
 	}
@@ -193,8 +246,12 @@ static void *monitor_main(void *arg)
 			if (done)
 				break;
 		}
+		/* (The end is also a flag: its note may not fit a full pipe.) */
+		if (atomic_load(&m->done))
+			break;
 		now = now_s();
-		if (deadline > 0 && now >= deadline && !pl_engine_aborted(m->e)) {
+		if (deadline > 0 && now >= deadline && !pl_engine_aborted(m->e) &&
+		    !pl_engine_finished(m->e)) {
 			if (m->opt.progress)
 				pl_progress_clear(stderr);
 			fprintf(stderr,
@@ -226,6 +283,7 @@ int pl_monitor_start(pl_engine *e, const pl_monitor_options *opt, pl_monitor **o
 	struct pl_monitor *m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return PL_ENOMEM;
+	atomic_init(&m->done, 0);
 	m->e = e;
 	m->opt = *opt;
 	if (pl_progress_init(&m->progress, e) != 0) {
@@ -273,9 +331,12 @@ int pl_monitor_finish(pl_monitor *m)
 {
 	if (m == NULL)
 		return 0;
+	atomic_store(&m->done, 1);
 	struct sig_note done = { 0, 0, 0, 0.0 };
 	while (write(sig_pipe[1], &done, sizeof(done)) < 0 && errno == EINTR)
 		;
+	/* (Should the pipe be full, the monitor is reading it and sees the
+	 * flag on its next turn.) */
 	pthread_join(m->thread, NULL);
 	/* The handler stays until pl_monitor_free(): a signal now, once the
 	 * pipeline has finished, only lands in the pipe, rather than killing
@@ -288,8 +349,15 @@ void pl_monitor_free(pl_monitor *m)
 	if (m == NULL)
 		return;
 	/* A signal that came after the monitor ended is pending (blocked in
-	 * every thread): take it now, or restoring the default action and
-	 * unblocking it would kill the process after a clean run. */
+	 * every thread).  Ignore such signals from now on, take the pending
+	 * ones, and only then unblock and restore: restoring the default
+	 * action first would let one kill the process after a clean run. */
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, NULL);
+	sigaction(SIGTERM, &ign, NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -297,9 +365,9 @@ void pl_monitor_free(pl_monitor *m)
 	struct timespec zero = { 0, 0 };
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
+	pthread_sigmask(SIG_SETMASK, &m->old_mask, NULL);
 	sigaction(SIGINT, &m->old_int, NULL);
 	sigaction(SIGTERM, &m->old_term, NULL);
-	pthread_sigmask(SIG_SETMASK, &m->old_mask, NULL);
 	close(sig_pipe[0]);
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;

@@ -161,12 +161,33 @@ static const pl_stage breaks_stage = {
 	.generate = breaks_generate,
 };
 
-static const pl_stage *const stages[] = { &flaky_stage, &record_stage, &breaks_stage };
+/* tail: passes each message on, and emits "tail" from flush(). */
+static int tail_process(pl_worker *w, pl_msg *msg)
+{
+	return w->host->emit(w, msg) == 0 ? 0 : PL_ECANCELED;
+}
+
+static int tail_flush(pl_worker *w)
+{
+	pl_msg *m = w->host->msg_new(4);
+	if (m == NULL)
+		return PL_ENOMEM;
+	memcpy(w->host->msg_data(m), "tail", 4);
+	return w->host->emit(w, m) == 0 ? 0 : PL_ECANCELED;
+}
+
+static const pl_stage tail_stage = {
+	PL_STAGE_HEADER,         .kind = PL_STAGE_TRANSFORM,
+	.name = "tail",          .description = "emits one more message from flush()",
+	.process = tail_process, .flush = tail_flush,
+};
+
+static const pl_stage *const stages[] = { &flaky_stage, &record_stage, &breaks_stage, &tail_stage };
 
 static void run_yaml(const char *yaml, struct run *r)
 {
 	rec_reset();
-	run_yaml_with(yaml, stages, 3, NULL, NULL, r);
+	run_yaml_with(yaml, stages, 4, NULL, NULL, r);
 }
 
 /* Every channel's books: what was sent was received. */
@@ -412,6 +433,27 @@ static void test_ordered_keeps_input_order(void **state)
 	assert_int_equal(run_node(&r, "f")->skipped, 400 / 7);
 }
 
+/* What an ordered worker's flush() emits comes after every input's
+ * outputs (and is sent, not lost). */
+static void test_ordered_flush(void **state)
+{
+	(void)state;
+	struct run r;
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 200}, output: a}\n"
+		 "  - {name: f, type: fan-out, workers: 3, stage: tail, ordered: true, input: a,"
+		 " output: b}\n"
+		 "  - {name: s, type: sink, stage: record, input: b}\n",
+		 &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(rec.n, 203);
+	for (size_t i = 0; i < 200; i++)
+		assert_int_equal(atoi(rec.line[i]), (int)i + 1);
+	for (size_t i = 200; i < 203; i++)
+		assert_string_equal(rec.line[i], "tail");
+	assert_int_equal(run_node(&r, "f")->out, 203);
+}
+
 /* The same without `ordered`, to show the delays do scramble: at least one
  * message overtakes another (with 8 workers and 400 messages a run in
  * order would be a coincidence beyond belief). */
@@ -512,7 +554,7 @@ static void test_stop_drains_everything(void **state)
 	for (int i = 0; i < 100; i++) {
 		struct stop_plan plan = { (unsigned)(rand_r(&seed) % 3000), 0 };
 		struct run r;
-		run_yaml_with(endless, stages, 3, stop_later, &plan, &r);
+		run_yaml_with(endless, stages, 4, stop_later, &plan, &r);
 		assert_int_equal(r.rc, 0);
 		unsigned long long made = run_node(&r, "g")->out;
 		/* Nothing lost: every message made reached the sink, twice. */
@@ -535,7 +577,7 @@ static void test_abort_counts_what_is_lost(void **state)
 	for (int i = 0; i < 100; i++) {
 		struct stop_plan plan = { (unsigned)(rand_r(&seed) % 3000), 1 };
 		struct run r;
-		run_yaml_with(endless, stages, 3, stop_later, &plan, &r);
+		run_yaml_with(endless, stages, 4, stop_later, &plan, &r);
 		assert_int_equal(r.rc, 0);
 		assert_true(r.aborted);
 		/* Each 1:1 node: in = out + lost; the broadcast sends each message
@@ -568,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_generator_skip),
 		cmocka_unit_test(test_broadcast),
 		cmocka_unit_test(test_ordered_keeps_input_order),
+		cmocka_unit_test(test_ordered_flush),
 		cmocka_unit_test(test_unordered_is_scrambled),
 		cmocka_unit_test(test_rate_on_generator),
 		cmocka_unit_test(test_rate_on_fanout),

@@ -429,8 +429,8 @@ static void test_metrics_fifo_without_reader(void **state)
 	child_wait(&c, NULL, NULL);
 	EXPECT(c.exited);
 	EXPECT_EQ(c.code, 0);
-	const char *warn = "pipeline: warning: nobody reads the FIFO 'm.fifo'; metrics are not "
-			   "written while that lasts\n";
+	const char *warn = "pipeline: warning: metrics FIFO 'm.fifo': nobody reads it; metrics are "
+			   "skipped while that lasts\n";
 	const char *first = strstr(c.err, warn);
 	EXPECT(first != NULL);
 	EXPECT(strstr(first + 1, warn) == NULL); /* once */
