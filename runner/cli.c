@@ -400,7 +400,10 @@ int pl_cli_registry(const pl_cli_args *a, pl_registry **out)
 	return 0;
 }
 
-int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_config **out)
+/* Loads and checks `path` with the overrides, printing every diagnostic.
+ * Returns 0, PL_EXIT_USAGE for a bad config, PL_EXIT_FAILURE when out of
+ * memory. */
+static int load_one(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_config **out)
 {
 	pl_diags d;
 	pl_diags_init(&d);
@@ -413,6 +416,28 @@ int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_
 		return PL_EXIT_FAILURE;
 	}
 	return rc == 0 ? PL_EXIT_OK : PL_EXIT_USAGE;
+}
+
+int pl_cli_open_one(int argc, char **argv, const pl_cli_spec *spec, pl_cli_one *one)
+{
+	memset(one, 0, sizeof(*one));
+	int code = pl_cli_parse(argc, argv, spec, &one->args);
+	if (code == 0)
+		code = pl_cli_registry(&one->args, &one->reg);
+	if (code != 0)
+		return code;
+	code = load_one(one->args.files[0], &one->args.sets, one->reg, &one->cfg);
+	one->bad_config = code == PL_EXIT_USAGE;
+	return code;
+}
+
+void pl_cli_one_free(pl_cli_one *one)
+{
+	pl_config_free(one->cfg);
+	one->cfg = NULL;
+	pl_registry_destroy(one->reg);
+	one->reg = NULL;
+	pl_cli_args_free(&one->args);
 }
 
 int pl_cli_main(int argc, char **argv)

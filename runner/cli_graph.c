@@ -34,29 +34,16 @@ static const pl_cli_spec spec_graph = {
 
 int pl_cli_graph(int argc, char **argv)
 {
-	pl_cli_args args;
-	int code = pl_cli_parse(argc, argv, &spec_graph, &args);
-	if (code != 0) {
-		pl_cli_args_free(&args);
-		return code < 0 ? PL_EXIT_OK : code;
-	}
-	int mermaid = args.format == 1;
-
-	pl_registry *reg = NULL;
-	code = pl_cli_registry(&args, &reg);
-	if (code != 0) {
-		pl_cli_args_free(&args);
-		return code;
-	}
-	pl_config *cfg = NULL;
-	code = pl_cli_load(args.files[0], &args.sets, reg, &cfg);
+	pl_cli_one one;
+	int code = pl_cli_open_one(argc, argv, &spec_graph, &one);
 	/* As for validate: a config with errors fails the command (1); only
 	 * the command line itself is a usage error (2). */
-	if (code == PL_EXIT_USAGE)
+	if (code == PL_EXIT_USAGE && one.bad_config)
 		code = PL_EXIT_FAILURE;
 	if (code == PL_EXIT_OK) {
 		errno = 0;
-		int rc = mermaid ? pl_render_mermaid(cfg, stdout) : pl_render_dot(cfg, stdout);
+		int rc = one.args.format == 1 ? pl_render_mermaid(one.cfg, stdout)
+					      : pl_render_dot(one.cfg, stdout);
 		if (rc != 0 || fflush(stdout) != 0) {
 			fprintf(stderr,
 				"pipeline: error: cannot write the graph to standard output: %s\n",
@@ -64,8 +51,6 @@ int pl_cli_graph(int argc, char **argv)
 			code = PL_EXIT_FAILURE;
 		}
 	}
-	pl_config_free(cfg);
-	pl_registry_destroy(reg);
-	pl_cli_args_free(&args);
-	return code;
+	pl_cli_one_free(&one);
+	return code < 0 ? PL_EXIT_OK : code;
 }

@@ -95,11 +95,24 @@ void pl_cli_paths_free(char **paths, size_t n);
  * when out of memory. */
 int pl_cli_registry(const pl_cli_args *a, pl_registry **out);
 
-/* Loads and checks `path` with the overrides (the one path of load.h),
- * printing every diagnostic to stderr.  Returns 0 with *out set; otherwise
- * an exit code: PL_EXIT_USAGE for a bad config, PL_EXIT_FAILURE when out
- * of memory. */
-int pl_cli_load(const char *path, const pl_cli_sets *sets, pl_registry *reg, pl_config **out);
+/* What `run` and `graph` hold for their one FILE. */
+typedef struct pl_cli_one {
+	pl_cli_args args;
+	pl_registry *reg;
+	pl_config *cfg;
+	int bad_config; /* the failure was the config's, not the command line's */
+} pl_cli_one;
+
+/* Parses the command line against `spec`, builds the registry
+ * (pl_cli_registry()) and loads and checks the one FILE with the
+ * overrides (the one path of load.h), printing every diagnostic to stderr.
+ * Returns 0 with `one` filled; -1 after printing the usage for --help;
+ * otherwise an exit code: PL_EXIT_USAGE for bad usage, a plugin that
+ * cannot be loaded or a bad config (then one->bad_config), PL_EXIT_FAILURE
+ * when out of memory.  Ownership: free `one` with pl_cli_one_free() in
+ * every case. */
+int pl_cli_open_one(int argc, char **argv, const pl_cli_spec *spec, pl_cli_one *one);
+void pl_cli_one_free(pl_cli_one *one);
 
 /* The subcommands: argv holds what follows the command's name. */
 int pl_cli_run(int argc, char **argv);

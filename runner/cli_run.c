@@ -142,30 +142,14 @@ static const pl_cli_spec spec_run = {
 
 int pl_cli_run(int argc, char **argv)
 {
-	pl_cli_args args;
-	int code = pl_cli_parse(argc, argv, &spec_run, &args);
-	if (code != 0) {
-		pl_cli_args_free(&args);
-		return code < 0 ? PL_EXIT_OK : code;
+	pl_cli_one one;
+	int code = pl_cli_open_one(argc, argv, &spec_run, &one);
+	if (code == PL_EXIT_OK) {
+		/* A config read from standard input leaves none for a stage. */
+		if (strcmp(one.args.files[0], "-") == 0)
+			pl_stdin_claim("the config ('pipeline run -')");
+		code = run_config(one.cfg, &one.args);
 	}
-	const char *file = args.files[0];
-
-	/* A config read from standard input leaves none for a stage. */
-	if (strcmp(file, "-") == 0)
-		pl_stdin_claim("the config ('pipeline run -')");
-
-	pl_registry *reg = NULL;
-	code = pl_cli_registry(&args, &reg);
-	if (code != 0) {
-		pl_cli_args_free(&args);
-		return code;
-	}
-	pl_config *cfg = NULL;
-	code = pl_cli_load(file, &args.sets, reg, &cfg);
-	if (code == PL_EXIT_OK)
-		code = run_config(cfg, &args);
-	pl_config_free(cfg);
-	pl_registry_destroy(reg);
-	pl_cli_args_free(&args);
-	return code;
+	pl_cli_one_free(&one);
+	return code < 0 ? PL_EXIT_OK : code;
 }
