@@ -25,6 +25,17 @@ static void read_all(const char *path, char *buf, size_t len)
 	remove(path);
 }
 
+void binary_argv(const char **argv, size_t cap, const char *const *args)
+{
+	size_t n = 1;
+	argv[0] = PL_BINARY;
+	while (args[n - 1] != NULL && n < cap - 1) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+}
+
 static void run_with(struct result *r, const char *input, int close_stdout, const char *const *env,
 		     const char *const *args)
 {
@@ -38,13 +49,8 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 	int pipefd[2] = { -1, -1 };
 	if (close_stdout)
 		assert_int_equal(pipe(pipefd), 0);
-	const char *argv[32] = { PL_BINARY };
-	size_t n = 1;
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
+	const char *argv[32];
+	binary_argv(argv, 32, args);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

@@ -24,6 +24,10 @@ void run(struct result *r, const char *input, int close_stdout, const char *cons
 /* Like RUN, with extra environment variables "NAME=VALUE" (NULL-terminated). */
 void run_env(struct result *r, const char *const *env, const char *const *args);
 
+/* Fills `argv` (`cap` slots) with PL_BINARY followed by `args` (NULL-ended;
+ * at most cap - 2 of them), and a NULL. */
+void binary_argv(const char **argv, size_t cap, const char *const *args);
+
 /* A scratch directory for a test program: scratch_setup() makes a fresh
  * /tmp/pl-NAME-XXXXXX in `dir` (64 bytes); scratch_teardown() removes it
  * and what it holds.  Each returns 0, or -1 (for cmocka's group setup). */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_harness.h"
 #include "run_child.h"
 
 /* ---------------------------------------------------------------- small helpers */
@@ -101,13 +102,8 @@ void child_start(struct child *c, const char *cwd, int in_fd, int err_fd, const 
 	snprintf(c->err_path, sizeof(c->err_path), "/tmp/pl-sig-err-XXXXXX");
 	int fo = mkostemp(c->out_path, O_CLOEXEC), fe = mkostemp(c->err_path, O_CLOEXEC);
 	assert_true(fo >= 0 && fe >= 0);
-	const char *argv[32] = { PL_BINARY };
-	size_t n = 1;
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
+	const char *argv[32];
+	binary_argv(argv, 32, args);
 	/* exec_pipe: closed by a successful exec (CLOEXEC), or gets errno from a failed one. */
 	int exec_pipe[2];
 	assert_int_equal(pipe2(exec_pipe, O_CLOEXEC), 0);
