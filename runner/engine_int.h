@@ -156,4 +156,14 @@ static inline int pl__node_cancelled(const struct en_node *n)
 	return atomic_load_explicit((atomic_int *)&n->cancelled, memory_order_relaxed);
 }
 
+/* Should worker `w` stop what it is doing (what host->stopping() tells a
+ * stage)?  Its node was cancelled, or it is a generator and the pipeline
+ * is stopping. */
+static inline int pl__worker_stopping(struct en_worker *w)
+{
+	return pl__node_cancelled(w->node) ||
+	       (w->in == NULL &&
+		atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed));
+}
+
 #endif /* PL_RUNNER_ENGINE_INT_H */

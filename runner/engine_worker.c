@@ -367,12 +367,6 @@ static int broadcast(struct en_worker *w)
 	return 0;
 }
 
-/* Was this worker, a generator, told to stop? */
-static int generator_stopping(struct en_worker *w)
-{
-	return w->pub.host->stopping(&w->pub);
-}
-
 void *pl__worker_main(void *arg)
 {
 	struct en_worker *w = arg;
@@ -395,7 +389,7 @@ void *pl__worker_main(void *arg)
 
 	/* PL_ECANCELED is a clean return only for a worker told to stop; from
 	 * any other it would leave its input unread and its upstream blocked. */
-	if (rc == PL_ECANCELED && !generator_stopping(w) && !pl__node_cancelled(n)) {
+	if (rc == PL_ECANCELED && !pl__worker_stopping(w)) {
 		rc = PL_ESTAGE;
 		snprintf(w->error, sizeof(w->error),
 			 "the stage returned PL_ECANCELED while the pipeline was not stopping");

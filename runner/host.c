@@ -20,11 +20,6 @@ static int generator_stopping(struct en_worker *w)
 	       atomic_load_explicit(&w->node->engine->stopping, memory_order_relaxed);
 }
 
-static int stop_emitting(struct en_worker *w)
-{
-	return generator_stopping(w) || pl__node_cancelled(w->node);
-}
-
 /* An ordered node's worker holds its outputs until the input's turn.
  * Ownership: takes `msg`. */
 static int hold(struct en_worker *w, pl_msg *msg)
@@ -58,9 +53,9 @@ static int host_emit(pl_worker *pw, pl_msg *msg)
 	}
 	/* A generator stops producing once the pipeline stops; its rate
 	 * limit applies to each message it emits. */
-	if (generator_stopping(w) ||
-	    (w->in == NULL && n->rate.interval_ns != 0 &&
-	     pl__rate_wait(&n->rate, w, stop_emitting, &w->c.wait_out_ns, &w->c.out_since) != 0)) {
+	if (generator_stopping(w) || (w->in == NULL && n->rate.interval_ns != 0 &&
+				      pl__rate_wait(&n->rate, w, pl__worker_stopping,
+						    &w->c.wait_out_ns, &w->c.out_since) != 0)) {
 		pl_msg_free(msg);
 		return PL_ECANCELED;
 	}
@@ -76,7 +71,7 @@ static int host_emit(pl_worker *pw, pl_msg *msg)
 static int host_stopping(pl_worker *pw)
 {
 	struct en_worker *w = worker_of(pw);
-	return pl__node_cancelled(w->node) || generator_stopping(w);
+	return pl__worker_stopping(w);
 }
 
 static int host_fail(pl_worker *pw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,11 +10,10 @@
 
 static int name_width(const pl_engine *e, int at_least)
 {
+	const pl_config *cfg = pl_engine_config(e);
 	int width = at_least;
-	for (size_t i = 0; i < pl_engine_node_count(e); i++) {
-		pl_node_stats s;
-		pl_engine_node_stats(e, i, &s);
-		int len = (int)strlen(s.name);
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		int len = (int)strlen(cfg->nodes[i].name);
 		if (len > width)
 			width = len;
 	}
