@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "mem.h"
 #include "msg.h"
 
 /*
@@ -50,12 +51,12 @@ int pl_chan_create(size_t capacity, pl_chan **out)
 	*out = NULL;
 	if (capacity > PL_CHAN_MAX_CAPACITY)
 		return PL_EINVAL;
-	pl_chan *c = calloc(1, sizeof(*c));
+	pl_chan *c = pl_mem_calloc(1, sizeof(*c));
 	if (c == NULL)
 		return PL_ENOMEM;
 	c->capacity = capacity;
 	c->slots = capacity > 0 ? capacity : 1;
-	c->ring = calloc(c->slots, sizeof(*c->ring));
+	c->ring = pl_mem_calloc(c->slots, sizeof(*c->ring));
 	if (c->ring == NULL) {
 		free(c);
 		return PL_ENOMEM;

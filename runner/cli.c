@@ -15,6 +15,7 @@
 #include "doc_edit.h"
 #include "error.h"
 #include "load.h"
+#include "mem.h"
 
 static const char usage_main[] =
 	"Usage: pipeline COMMAND [OPTIONS]\n"
@@ -70,7 +71,7 @@ int pl_cli_option_value(int argc, char **argv, int *i, const char *name, const c
 int pl_cli_sets_init(pl_cli_sets *s, int argc)
 {
 	s->n = 0;
-	s->v = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*s->v));
+	s->v = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*s->v));
 	return s->v == NULL ? PL_ENOMEM : 0;
 }
 
@@ -192,8 +193,8 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 {
 	memset(out, 0, sizeof(*out));
 	out->drain_timeout = PL_DEFAULT_DRAIN_TIMEOUT;
-	out->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
-	out->plugins = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
+	out->files = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
+	out->plugins = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
 	if (out->files == NULL || out->plugins == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
 		fputs("pipeline: error: out of memory\n", stderr);
 		return PL_EXIT_FAILURE;
@@ -265,7 +266,7 @@ int pl_cli_dir_paths(const char *dir, char ***out, size_t *count)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			char **bigger = realloc(paths, cap * sizeof(*paths));
+			char **bigger = pl_mem_realloc(paths, cap * sizeof(*paths));
 			if (bigger == NULL) {
 				rc = PL_ENOMEM;
 				break;
@@ -273,7 +274,7 @@ int pl_cli_dir_paths(const char *dir, char ***out, size_t *count)
 			paths = bigger;
 		}
 		size_t len = strlen(dir) + strlen(sep) + strlen(ent->d_name) + 1;
-		if ((paths[n] = malloc(len)) == NULL) {
+		if ((paths[n] = pl_mem_alloc(len)) == NULL) {
 			rc = PL_ENOMEM;
 			break;
 		}

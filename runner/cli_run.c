@@ -109,9 +109,11 @@ static int run_config(const pl_config *cfg, const pl_cli_args *a)
 	}
 	pl_engine_print_errors(e, stderr);
 	if (rc == PL_EAGAIN)
-		fputs("pipeline: error: could not start a worker thread; the started ones were "
-		      "stopped (lower 'workers' or raise the process's thread limit)\n",
-		      stderr);
+		fprintf(stderr,
+			"pipeline: error: %s; the started workers were stopped (lower "
+			"'workers', or raise the thread limit: ulimit -u)\n",
+			pl_engine_start_error(e) ? pl_engine_start_error(e)
+						 : "could not start a worker thread");
 	else if (rc != 0 && rc != PL_ESTAGE)
 		fprintf(stderr, "pipeline: error: %s\n", pl_strerror(rc));
 	if (rc != 0)

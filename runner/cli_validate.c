@@ -8,6 +8,7 @@
 #include "cli_int.h"
 #include "error.h"
 #include "load.h"
+#include "mem.h"
 
 static const char usage_validate[] =
 	"Usage: pipeline validate [--werror] [--format text|json] [--set NODE.KEY=VALUE]...\n"
@@ -46,13 +47,13 @@ static int list_add(struct file_list *l, const char *path)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->v, cap * sizeof(*v));
+		char **v = pl_mem_realloc(l->v, cap * sizeof(*v));
 		if (v == NULL)
 			return PL_ENOMEM;
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n] = strdup(path)) == NULL)
+	if ((l->v[l->n] = pl_mem_strdup(path)) == NULL)
 		return PL_ENOMEM;
 	l->n++;
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "config_decode.h"
 #include "doc_edit.h"
+#include "mem.h"
 #include "params.h"
 #include "yaml_doc.h"
 
@@ -97,19 +98,19 @@ static const char *lookup_getenv(const char *name, void *ctx)
 /* A new config for `file`, holding copies of the overrides. */
 static pl_config *config_new(const char *file, const pl_load_options *opt)
 {
-	pl_config *cfg = calloc(1, sizeof(*cfg));
+	pl_config *cfg = pl_mem_calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		return NULL;
 	cfg->default_buffer = PL_DEFAULT_BUFFER;
-	cfg->file = strdup(file);
+	cfg->file = pl_mem_strdup(file);
 	size_t n = opt ? opt->n_sets : 0;
-	cfg->sets = calloc(n ? n : 1, sizeof(*cfg->sets));
+	cfg->sets = pl_mem_calloc(n ? n : 1, sizeof(*cfg->sets));
 	if (cfg->file == NULL || cfg->sets == NULL) {
 		pl_config_free(cfg);
 		return NULL;
 	}
 	for (; cfg->n_sets < n; cfg->n_sets++)
-		if ((cfg->sets[cfg->n_sets] = strdup(opt->sets[cfg->n_sets])) == NULL) {
+		if ((cfg->sets[cfg->n_sets] = pl_mem_strdup(opt->sets[cfg->n_sets])) == NULL) {
 			pl_config_free(cfg);
 			return NULL;
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "name_index.h"
 #include "params.h"
 #include "yaml_doc.h"
@@ -24,7 +25,7 @@ static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sin
 
 static char *dup_str(struct pl__decoder *dec, const char *s)
 {
-	char *copy = strdup(s);
+	char *copy = pl_mem_strdup(s);
 	if (copy == NULL)
 		dec->oom = 1;
 	return copy;
@@ -234,7 +235,7 @@ static int add_chan(struct pl__decoder *dec, const char *name, pl_pos pos)
 	int i = pl__name_index_find(&dec->chans, name);
 	if (i >= 0)
 		return i;
-	pl_cfg_chan *chans = realloc(cfg->chans, (cfg->n_chans + 1) * sizeof(*chans));
+	pl_cfg_chan *chans = pl_mem_realloc(cfg->chans, (cfg->n_chans + 1) * sizeof(*chans));
 	if (chans == NULL) {
 		dec->oom = 1;
 		return -1;
@@ -350,7 +351,7 @@ static void decode_plugins(struct pl__decoder *dec, const yaml_node_t *n)
 	}
 	size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	pl_config *cfg = dec->cfg;
-	cfg->plugins = calloc(count ? count : 1, sizeof(*cfg->plugins));
+	cfg->plugins = pl_mem_calloc(count ? count : 1, sizeof(*cfg->plugins));
 	if (cfg->plugins == NULL) {
 		dec->oom = 1;
 		return;
@@ -375,7 +376,7 @@ static void decode_plugins(struct pl__decoder *dec, const yaml_node_t *n)
 		if (!pl__dec_get_string(dec, v, "plugins", &written))
 			continue;
 		size_t len = (size_t)dir_len + strlen(written) + 1;
-		char *path = malloc(len);
+		char *path = pl_mem_alloc(len);
 		if (path == NULL) {
 			free(written);
 			dec->oom = 1;
@@ -401,7 +402,7 @@ static void decode_params(struct pl__decoder *dec, pl_cfg_node *node, const yaml
 		return;
 	pl__dec_check_keys(dec, n, NULL, 0, "'params'");
 	size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-	node->params = calloc(count ? count : 1, sizeof(*node->params));
+	node->params = pl_mem_calloc(count ? count : 1, sizeof(*node->params));
 	if (node->params == NULL) {
 		dec->oom = 1;
 		return;
@@ -464,7 +465,7 @@ static void decode_inputs(struct pl__decoder *dec, pl_cfg_node *node, const yaml
 			    "node with 'inputs'");
 			return;
 		}
-		node->inputs = calloc(1, sizeof(*node->inputs));
+		node->inputs = pl_mem_calloc(1, sizeof(*node->inputs));
 		if (node->inputs == NULL) {
 			dec->oom = 1;
 			return;
@@ -483,7 +484,7 @@ static void decode_inputs(struct pl__decoder *dec, pl_cfg_node *node, const yaml
 		return;
 	}
 	size_t count = (size_t)(ins->data.sequence.items.top - ins->data.sequence.items.start);
-	node->inputs = calloc(count ? count : 1, sizeof(*node->inputs));
+	node->inputs = pl_mem_calloc(count ? count : 1, sizeof(*node->inputs));
 	if (node->inputs == NULL) {
 		dec->oom = 1;
 		return;
@@ -592,7 +593,7 @@ static void decode_nodes(struct pl__decoder *dec, const yaml_node_t *n)
 		    "'nodes' has %zu entries; at most %d are allowed", count, PL_MAX_NODES);
 		return;
 	}
-	dec->cfg->nodes = calloc(count, sizeof(*dec->cfg->nodes));
+	dec->cfg->nodes = pl_mem_calloc(count, sizeof(*dec->cfg->nodes));
 	if (dec->cfg->nodes == NULL) {
 		dec->oom = 1;
 		return;

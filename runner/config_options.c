@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config_decode_int.h"
+#include "mem.h"
 
 static const char *const retry_keys[] = { "attempts", "backoff_ms" };
 
@@ -155,7 +156,7 @@ static int decode_outputs(struct pl__decoder *dec, pl_cfg_node *node, const yaml
 		return 1;
 	}
 	size_t count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	node->outputs = calloc(count ? count : 1, sizeof(*node->outputs));
+	node->outputs = pl_mem_calloc(count ? count : 1, sizeof(*node->outputs));
 	if (node->outputs == NULL) {
 		dec->oom = 1;
 		return 0;

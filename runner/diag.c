@@ -1,6 +1,7 @@
 /* diag.c - collecting, sorting and printing config diagnostics. */
 #include "diag.h"
 #include "json.h"
+#include "mem.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -66,9 +67,9 @@ void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const cha
 	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
-		pl_diag *items = realloc(d->items, cap * sizeof(*items));
+		pl_diag *items = pl_mem_realloc(d->items, cap * sizeof(*items));
 		if (items == NULL) {
-			d->dropped++;
+			d->no_memory++;
 			return;
 		}
 		d->items = items;
@@ -78,14 +79,14 @@ void pl_diag_addv(pl_diags *d, int code, const char *file, pl_pos pos, const cha
 	va_copy(again, ap);
 	char *msg = NULL;
 	int len = vsnprintf(NULL, 0, fmt, ap);
-	if (len >= 0 && (msg = malloc((size_t)len + 1)) != NULL)
+	if (len >= 0 && (msg = pl_mem_alloc((size_t)len + 1)) != NULL)
 		vsnprintf(msg, (size_t)len + 1, fmt, again);
 	va_end(again);
-	char *name = strdup(file);
+	char *name = pl_mem_strdup(file);
 	if (msg == NULL || name == NULL) {
 		free(msg);
 		free(name);
-		d->dropped++;
+		d->no_memory++;
 		return;
 	}
 	d->items[d->n++] = (pl_diag){
@@ -173,6 +174,9 @@ void pl_diags_print(pl_diags *d, FILE *out)
 	if (d->dropped > 0)
 		fprintf(out, "%s: note: %zu more diagnostics not shown\n",
 			d->n > 0 ? d->items[0].file : "pipeline", d->dropped);
+	if (d->no_memory > 0)
+		fprintf(out, "pipeline: error: out of memory: %zu diagnostics could not be kept\n",
+			d->no_memory);
 }
 
 int pl_utf8_valid(const char *s)
@@ -190,8 +194,9 @@ void pl_json_string(FILE *out, const char *str)
 {
 	char small[256];
 	size_t len = strlen(str);
-	char *buf = PL_JSON_ESCAPED_MAX(len) <= sizeof(small) ? small
-							      : malloc(PL_JSON_ESCAPED_MAX(len));
+	char *buf = PL_JSON_ESCAPED_MAX(len) <= sizeof(small)
+			    ? small
+			    : pl_mem_alloc(PL_JSON_ESCAPED_MAX(len));
 	if (buf == NULL) {
 		fputs("\"(out of memory)\"", out);
 		return;

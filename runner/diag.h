@@ -30,9 +30,10 @@ typedef struct pl_diags {
 	pl_diag *items;
 	size_t n;
 	size_t cap;
-	size_t errors;   /* all errors reported, kept or not */
-	size_t warnings; /* all warnings reported, kept or not */
-	size_t dropped;  /* reported beyond PL_DIAG_MAX */
+	size_t errors;    /* all errors reported, kept or not */
+	size_t warnings;  /* all warnings reported, kept or not */
+	size_t dropped;   /* reported beyond PL_DIAG_MAX */
+	size_t no_memory; /* reported but not kept: out of memory */
 } pl_diags;
 
 /* An empty list (all zero is empty too). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "mem.h"
 #include "pipeline/plugin.h"
 #include "yaml_doc.h"
 
@@ -24,7 +25,7 @@ static pl_pos reference_pos(const yaml_node_t *n, const char *text, size_t len, 
 /* Appends `pos` to the muted positions; 0 when out of memory. */
 static int mute(pl_pos **muted, size_t *n, pl_pos pos)
 {
-	pl_pos *bigger = realloc(*muted, (*n + 1) * sizeof(*bigger));
+	pl_pos *bigger = pl_mem_realloc(*muted, (*n + 1) * sizeof(*bigger));
 	if (bigger == NULL)
 		return 0;
 	bigger[(*n)++] = pos;
@@ -39,8 +40,8 @@ enum { VALUE = 1, KEY = 2 };
  * --set).  Returns the marks (count bytes; the caller frees) or NULL. */
 static unsigned char *reachable(yaml_document_t *doc, size_t count)
 {
-	unsigned char *seen = calloc(count ? count : 1, 1);
-	int *stack = malloc((count ? count : 1) * sizeof(*stack));
+	unsigned char *seen = pl_mem_calloc(count ? count : 1, 1);
+	int *stack = pl_mem_alloc((count ? count : 1) * sizeof(*stack));
 	if (seen == NULL || stack == NULL) {
 		free(seen);
 		free(stack);
@@ -371,8 +372,8 @@ static int apply_one(yaml_document_t *doc, const char *file, const char *set, si
 
 	/* Node ids first: adding nodes below may move `list`. */
 	size_t n_items = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
-	int *items = malloc((n_items ? n_items : 1) * sizeof(*items));
-	const char **names = malloc((n_items ? n_items : 1) * sizeof(*names));
+	int *items = pl_mem_alloc((n_items ? n_items : 1) * sizeof(*items));
+	const char **names = pl_mem_alloc((n_items ? n_items : 1) * sizeof(*names));
 	if (items == NULL || names == NULL) {
 		free(items);
 		free(names);

@@ -1,11 +1,14 @@
 /* engine.c - running a checked config: channels, worker threads, supervision and shutdown. */
 #include "engine.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
 #include "error.h"
+#include "mem.h"
 #include "msg.h"
 
 /*
@@ -33,7 +36,7 @@ static int setup_node(pl_engine *e, struct en_node *n)
 {
 	const pl_cfg_node *cn = n->cfg;
 	n->n_outs = pl_cfg_node_n_outs(cn);
-	n->outs = calloc(n->n_outs ? n->n_outs : 1, sizeof(*n->outs));
+	n->outs = pl_mem_calloc(n->n_outs ? n->n_outs : 1, sizeof(*n->outs));
 	if (n->outs == NULL)
 		return PL_ENOMEM;
 	for (size_t k = 0; k < n->n_outs; k++)
@@ -65,7 +68,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		     pl_diags *d)
 {
 	*out = NULL;
-	pl_engine *e = calloc(1, sizeof(*e));
+	pl_engine *e = pl_mem_calloc(1, sizeof(*e));
 	if (e == NULL)
 		return PL_ENOMEM;
 	e->cfg = cfg;
@@ -83,8 +86,8 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		free(e);
 		return PL_ENOMEM;
 	}
-	e->chans = calloc(cfg->n_chans ? cfg->n_chans : 1, sizeof(*e->chans));
-	e->nodes = calloc(cfg->n_nodes ? cfg->n_nodes : 1, sizeof(*e->nodes));
+	e->chans = pl_mem_calloc(cfg->n_chans ? cfg->n_chans : 1, sizeof(*e->chans));
+	e->nodes = pl_mem_calloc(cfg->n_nodes ? cfg->n_nodes : 1, sizeof(*e->nodes));
 	if (e->chans == NULL || e->nodes == NULL)
 		goto oom;
 	for (size_t i = 0; i < cfg->n_chans; i++)
@@ -98,7 +101,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		n->n_workers = cn->type == PL_NODE_FANIN       ? cn->n_inputs
 			       : cn->type == PL_NODE_BROADCAST ? 1
 							       : (size_t)cn->workers;
-		n->workers = calloc(n->n_workers, sizeof(*n->workers));
+		n->workers = pl_mem_calloc(n->n_workers, sizeof(*n->workers));
 		e->n_nodes = i + 1;
 		if (n->workers == NULL || setup_node(e, n) != 0)
 			goto oom;
@@ -222,7 +225,7 @@ int pl_engine_run(pl_engine *e)
 	if (e->ran)
 		return PL_EINVAL;
 	e->ran = 1;
-	unsigned char *aborted = calloc(e->cfg->n_chans ? e->cfg->n_chans : 1, 1);
+	unsigned char *aborted = pl_mem_calloc(e->cfg->n_chans ? e->cfg->n_chans : 1, 1);
 	if (aborted == NULL)
 		return PL_ENOMEM;
 	pthread_attr_t attr;
@@ -241,10 +244,16 @@ int pl_engine_run(pl_engine *e)
 			pthread_mutex_lock(&e->mu);
 			e->running++;
 			pthread_mutex_unlock(&e->mu);
-			if (pthread_create(&w->thread, &attr, pl__worker_main, w) != 0) {
+			int err = pl__fault_thread()
+					  ? EAGAIN
+					  : pthread_create(&w->thread, &attr, pl__worker_main, w);
+			if (err != 0) {
 				pthread_mutex_lock(&e->mu);
 				e->running--;
 				pthread_mutex_unlock(&e->mu);
+				snprintf(e->start_error, sizeof(e->start_error),
+					 "could not start worker %zu of %zu of node '%s': %s",
+					 j + 1, n->n_workers, n->cfg->name, strerror(err));
 				start_failed = 1;
 			} else {
 				w->started = 1;
@@ -318,4 +327,9 @@ void pl_engine_destroy(pl_engine *e)
 	pthread_cond_destroy(&e->changed);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
+}
+
+const char *pl_engine_start_error(const pl_engine *e)
+{
+	return e->start_error[0] ? e->start_error : NULL;
 }

@@ -52,6 +52,10 @@ void pl_engine_abort(pl_engine *e);
 int pl_engine_stopped(const pl_engine *e);
 int pl_engine_aborted(const pl_engine *e);
 
+/* Why pl_engine_run() returned PL_EAGAIN ("could not start worker 3 of 32
+ * of node 'fetch': Resource temporarily unavailable"), or NULL. */
+const char *pl_engine_start_error(const pl_engine *e);
+
 /* Has pl_engine_run() returned (every worker joined)? */
 int pl_engine_finished(const pl_engine *e);
 

@@ -111,6 +111,7 @@ struct pl_engine {
 	size_t running;         /* started workers not yet returned, under mu */
 	int failures;           /* failed nodes, under mu */
 	size_t stack_size;
+	char start_error[192]; /* why a worker thread could not start, or "" */
 	pl__counter t0_ns; /* when pl_engine_run() started; read live */
 	int ran;
 };

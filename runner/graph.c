@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "name_index.h"
 #include "params.h"
 
@@ -383,7 +384,7 @@ static int check_channels(pl_config *cfg, pl_diags *d)
 	}
 	/* Channels a "did you mean" named: their missing consumer is that
 	 * typo, already reported. */
-	unsigned char *hinted = calloc(cfg->n_chans ? cfg->n_chans : 1, 1);
+	unsigned char *hinted = pl_mem_calloc(cfg->n_chans ? cfg->n_chans : 1, 1);
 	if (hinted == NULL)
 		return PL_ENOMEM;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
@@ -540,9 +541,9 @@ static void report_cycle(pl_config *cfg, pl_diags *d, const int *stack, size_t f
 static int check_cycles(pl_config *cfg, pl_diags *d)
 {
 	size_t n = cfg->n_nodes;
-	unsigned char *state = calloc(n ? n : 1, 1); /* 0 new, 1 on the stack, 2 done */
-	int *stack = calloc(n ? n : 1, sizeof(*stack));
-	size_t *next = calloc(n ? n : 1, sizeof(*next)); /* the next out to follow */
+	unsigned char *state = pl_mem_calloc(n ? n : 1, 1); /* 0 new, 1 on the stack, 2 done */
+	int *stack = pl_mem_calloc(n ? n : 1, sizeof(*stack));
+	size_t *next = pl_mem_calloc(n ? n : 1, sizeof(*next)); /* the next out to follow */
 	if (state == NULL || stack == NULL || next == NULL) {
 		free(state);
 		free(stack);

@@ -5,6 +5,7 @@
 
 #include "engine_int.h"
 #include "error.h"
+#include "mem.h"
 #include "msg.h"
 #include "params.h"
 
@@ -26,7 +27,7 @@ static int hold(struct en_worker *w, pl_msg *msg)
 {
 	if (w->n_held == w->cap_held) {
 		size_t cap = w->cap_held ? 2 * w->cap_held : 4;
-		pl_msg **held = realloc(w->held, cap * sizeof(*held));
+		pl_msg **held = pl_mem_realloc(w->held, cap * sizeof(*held));
 		if (held == NULL) {
 			pl_msg_free(msg);
 			return PL_ENOMEM;

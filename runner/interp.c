@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "pipeline/plugin.h"
 
 /* A growing output buffer that never passes `max` bytes. */
@@ -26,7 +27,7 @@ static void put(struct buf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->n + n + 1)
 			cap *= 2;
-		char *p = realloc(b->p, cap);
+		char *p = pl_mem_realloc(b->p, cap);
 		if (p == NULL) {
 			b->rc = PL_ENOMEM;
 			return;
@@ -154,7 +155,7 @@ int pl_interp(const char *in, size_t len, pl_env_fn env, void *ctx, size_t max, 
 	put(&b, in + copied, len - copied);
 	if (b.rc == 0 && b.p == NULL) {
 		/* Everything expanded to nothing. */
-		b.p = calloc(1, 1);
+		b.p = pl_mem_calloc(1, 1);
 		if (b.p == NULL)
 			b.rc = PL_ENOMEM;
 	}

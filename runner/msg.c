@@ -1,5 +1,6 @@
 /* msg.c - messages: a length header and the bytes in one allocation, metadata beside them. */
 #include "msg.h"
+#include "mem.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@ pl_msg *pl_msg_new(size_t len)
 {
 	if (len > SIZE_MAX - sizeof(pl_msg))
 		return NULL;
-	pl_msg *msg = malloc(sizeof(pl_msg) + len);
+	pl_msg *msg = pl_mem_alloc(sizeof(pl_msg) + len);
 	if (msg != NULL) {
 		msg->len = len;
 		msg->meta = NULL;
@@ -51,7 +52,7 @@ pl_msg *pl_msg_copy(const pl_msg *msg)
 	if (copy == NULL || msg->meta == NULL)
 		return copy;
 	size_t size = meta_size(msg->meta);
-	copy->meta = malloc(size);
+	copy->meta = pl_mem_alloc(size);
 	if (copy->meta == NULL) {
 		free(copy);
 		return NULL;
@@ -87,7 +88,7 @@ int pl_msg_set_failure(pl_msg *msg, const char *node, const char *stage, const c
 	size_t size = 0;
 	for (size_t i = 0; i < N_META; i++)
 		size += strlen(values[i]) + 1;
-	char *meta = malloc(size), *p = meta;
+	char *meta = pl_mem_alloc(size), *p = meta;
 	if (meta == NULL)
 		return PL_ENOMEM;
 	for (size_t i = 0; i < N_META; i++) {

@@ -1,5 +1,6 @@
 /* name_index.c - a small hash table from names to indices, so that checks stay linear in size. */
 #include "name_index.h"
+#include "mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ int pl__name_index_add(pl__name_index *ix, const char *name, int value)
 {
 	if (2 * (ix->n + 1) > ix->cap) { /* at most half full */
 		size_t cap = ix->cap ? 2 * ix->cap : 16;
-		pl__name_slot *slots = calloc(cap, sizeof(*slots));
+		pl__name_slot *slots = pl_mem_calloc(cap, sizeof(*slots));
 		if (slots == NULL)
 			return PL_ENOMEM;
 		for (size_t i = 0; i < ix->cap; i++)

@@ -1,5 +1,6 @@
 /* params.c - a node's stage parameters: typed values checked against the stage's schema. */
 #include "params.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <math.h>
@@ -122,7 +123,7 @@ static int parse_value(const pl_param_spec *spec, const char *text, int quoted, 
 		}
 		break;
 	case PL_PARAM_STRING: {
-		char *s = strdup(text);
+		char *s = pl_mem_strdup(text);
 		if (s == NULL)
 			return PL_ENOMEM;
 		free(v->s);
@@ -140,14 +141,14 @@ static int parse_value(const pl_param_spec *spec, const char *text, int quoted, 
 int pl_params_create(const pl_stage *stage, pl_params **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	pl_params *p = calloc(1, sizeof(*p));
+	pl_params *p = pl_mem_calloc(1, sizeof(*p));
 	if (p == NULL)
 		return PL_ENOMEM;
 	p->specs = stage->params;
 	p->n_specs = stage->n_params;
 	p->stage_name = stage->name;
 	if (stage->n_params > 0) {
-		p->values = calloc(stage->n_params, sizeof(*p->values));
+		p->values = pl_mem_calloc(stage->n_params, sizeof(*p->values));
 		if (p->values == NULL) {
 			free(p);
 			return PL_ENOMEM;

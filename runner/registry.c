@@ -1,5 +1,6 @@
 /* registry.c - the stages a pipeline may name, looked up by name, and where they came from. */
 #include "registry.h"
+#include "mem.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -35,7 +36,7 @@ static const pl_plugin builtin_plugin = {
 int pl_registry_create(pl_registry **out)
 {
 	*out = NULL;
-	pl_registry *r = calloc(1, sizeof(*r));
+	pl_registry *r = pl_mem_calloc(1, sizeof(*r));
 	if (r == NULL)
 		return PL_ENOMEM;
 	pl_plugin builtins = builtin_plugin;
@@ -83,11 +84,11 @@ static int append(pl_registry *r, struct entry *e)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct entry **entries = realloc(r->entries, cap * sizeof(*entries));
+		struct entry **entries = pl_mem_realloc(r->entries, cap * sizeof(*entries));
 		if (entries == NULL)
 			return PL_ENOMEM;
 		r->entries = entries;
-		const char **names = realloc(r->names, cap * sizeof(*names));
+		const char **names = pl_mem_realloc(r->names, cap * sizeof(*names));
 		if (names == NULL)
 			return PL_ENOMEM;
 		r->names = names;
@@ -103,7 +104,7 @@ int pl_registry_add(pl_registry *r, const pl_stage *stage)
 {
 	if (find(r, stage->name) != NULL)
 		return PL_EINVAL;
-	struct entry *e = calloc(1, sizeof(*e));
+	struct entry *e = pl_mem_calloc(1, sizeof(*e));
 	if (e == NULL)
 		return PL_ENOMEM;
 	e->stage = stage;
@@ -137,11 +138,11 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
 			return PL_D_PLUGIN_CLASH;
 		}
 	}
-	char **origins = realloc(r->origins, (r->n_origins + 1) * sizeof(*origins));
+	char **origins = pl_mem_realloc(r->origins, (r->n_origins + 1) * sizeof(*origins));
 	if (origins == NULL)
 		return PL_ENOMEM;
 	r->origins = origins;
-	char *copy = strdup(origin);
+	char *copy = pl_mem_strdup(origin);
 	if (copy == NULL)
 		return PL_ENOMEM;
 	r->origins[r->n_origins++] = copy;
@@ -150,7 +151,7 @@ int pl_registry_add_plugin(pl_registry *r, const pl_plugin *p, const char *origi
 	size_t before = r->n;
 	for (uint32_t i = 0; i < p->n_stages; i++) {
 		const pl_stage *st = p->stages[i];
-		struct entry *e = calloc(1, sizeof(*e));
+		struct entry *e = pl_mem_calloc(1, sizeof(*e));
 		if (e != NULL) {
 			/* Only what the plugin's own descriptor holds; a newer
 			 * plugin's extra fields are not ours to read. */
@@ -205,7 +206,7 @@ const char *const *pl_registry_names(const pl_registry *r, size_t *count)
 
 int pl__registry_keep(pl_registry *r, void *handle)
 {
-	void **handles = realloc(r->handles, (r->n_handles + 1) * sizeof(*handles));
+	void **handles = pl_mem_realloc(r->handles, (r->n_handles + 1) * sizeof(*handles));
 	if (handles == NULL)
 		return PL_ENOMEM;
 	r->handles = handles;

@@ -1,6 +1,7 @@
 /* report.c - the summary, the stats tables, JSON metrics and the progress line of `pipeline run`.
  */
 #include "report.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +214,7 @@ int pl_progress_init(pl_progress *p, const pl_engine *e)
 {
 	memset(p, 0, sizeof(*p));
 	p->n = pl_engine_node_count(e);
-	p->busy = calloc(p->n ? p->n : 1, sizeof(*p->busy));
+	p->busy = pl_mem_calloc(p->n ? p->n : 1, sizeof(*p->busy));
 	return p->busy == NULL ? PL_ENOMEM : 0;
 }
 

@@ -1,6 +1,7 @@
 /* run_monitor.c - the thread beside a running pipeline: signals, drain deadline, progress, metrics
  * file. */
 #include "run_monitor.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +26,17 @@
  */
 static int sig_pipe[2] = { -1, -1 };
 
-/* What the handler writes: the signal and who sent it (signo 0: the end). */
+/* What the handler writes: the signal and who sent it (signo 0: the end).
+ * No padding (`unused` fills it), so every byte written to the pipe is set. */
 struct sig_note {
+	double at; /* CLOCK_MONOTONIC seconds when it arrived */
 	int signo;
 	pid_t pid;  /* the sender, for a signal sent by a process (kill) */
 	int by_pid; /* sent by kill() (SI_USER), not by the terminal */
-	double at;  /* CLOCK_MONOTONIC seconds when it arrived */
+	int unused; /* 0 */
 };
+_Static_assert(sizeof(struct sig_note) == sizeof(double) + 3 * sizeof(int) + sizeof(pid_t),
+	       "struct sig_note has padding");
 
 static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
@@ -39,9 +44,10 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 	int saved = errno;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
-	struct sig_note note = { sig, info != NULL ? info->si_pid : 0,
-				 info != NULL && info->si_code == SI_USER,
-				 (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 };
+	struct sig_note note = { .at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
+				 .signo = sig,
+				 .pid = info != NULL ? info->si_pid : 0,
+				 .by_pid = info != NULL && info->si_code == SI_USER };
 	ssize_t r = write(sig_pipe[1], &note, sizeof(note)); /* atomic: < PIPE_BUF */
 	(void)r; /* a full pipe already holds a signal to act on */
 	errno = saved;
@@ -280,7 +286,7 @@ static void *monitor_main(void *arg)
 int pl_monitor_start(pl_engine *e, const pl_monitor_options *opt, pl_monitor **out)
 {
 	*out = NULL;
-	struct pl_monitor *m = calloc(1, sizeof(*m));
+	struct pl_monitor *m = pl_mem_calloc(1, sizeof(*m));
 	if (m == NULL)
 		return PL_ENOMEM;
 	atomic_init(&m->done, 0);
@@ -332,7 +338,7 @@ int pl_monitor_finish(pl_monitor *m)
 	if (m == NULL)
 		return 0;
 	atomic_store(&m->done, 1);
-	struct sig_note done = { 0, 0, 0, 0.0 };
+	struct sig_note done = { .at = 0.0, .signo = 0 };
 	while (write(sig_pipe[1], &done, sizeof(done)) < 0 && errno == EINTR)
 		;
 	/* (Should the pipe be full, the monitor is reading it and sees the

@@ -1,5 +1,6 @@
 /* yaml_doc.c - loading one YAML document with libyaml, keeping every node's line and column. */
 #include "yaml_doc.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -211,7 +212,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 		return PL_EIO;
 	}
 	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
+	char *buf = pl_mem_alloc(cap);
 	int rc = buf == NULL ? PL_ENOMEM : 0;
 	while (rc == 0) {
 		if (n + 1 >= cap) {
@@ -223,7 +224,7 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 				rc = PL_ERANGE;
 				break;
 			}
-			char *bigger = realloc(buf, cap * 2);
+			char *bigger = pl_mem_realloc(buf, cap * 2);
 			if (bigger == NULL) {
 				rc = PL_ENOMEM;
 				break;

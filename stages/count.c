@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "builtin.h"
+#include "mem.h"
 #include "out.h"
 
 struct count {
@@ -14,7 +15,7 @@ struct count {
 static int count_init(pl_worker *w, const pl_params *params)
 {
 	(void)params;
-	struct count *c = calloc(1, sizeof(*c));
+	struct count *c = pl_mem_calloc(1, sizeof(*c));
 	if (c == NULL)
 		return w->host->failf(w, "out of memory");
 	w->state = c;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "builtin.h"
+#include "mem.h"
 #include "out.h"
 
 struct delay {
@@ -21,7 +22,7 @@ static int delay_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "parameter 'ms' is required");
 	if (ms < 0 || ms > 86400000)
 		return h->failf(w, "'ms' must lie in [0, 86400000]");
-	struct delay *d = malloc(sizeof(*d));
+	struct delay *d = pl_mem_alloc(sizeof(*d));
 	if (d == NULL)
 		return h->failf(w, "out of memory");
 	d->ms = ms;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "mem.h"
 #include "out.h"
 
 struct file {
@@ -40,7 +41,7 @@ static int file_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "parameter 'path' is required");
 	if (h->param_bool(params, "append", &append) != 0)
 		append = 0;
-	struct file *fs = malloc(sizeof(*fs));
+	struct file *fs = pl_mem_alloc(sizeof(*fs));
 	if (fs == NULL)
 		return h->failf(w, "out of memory");
 	fs->path = path;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "mem.h"
 
 /*
  * Messages are not NUL-terminated, so each is copied to a per-worker buffer
@@ -33,7 +34,7 @@ static int grep_init(pl_worker *w, const pl_params *params)
 
 	if (h->param_string(params, "pattern", &pattern) != 0)
 		return h->failf(w, "parameter 'pattern' is required");
-	struct grep *g = calloc(1, sizeof(*g));
+	struct grep *g = pl_mem_calloc(1, sizeof(*g));
 	if (g == NULL)
 		return h->failf(w, "out of memory");
 	if (h->param_bool(params, "invert", &g->invert) != 0)
@@ -57,7 +58,7 @@ static int match(pl_worker *w, struct grep *g, pl_msg *msg)
 	size_t len = h->msg_len(msg);
 
 	if (len >= g->cap) {
-		char *p = realloc(g->buf, len + 1);
+		char *p = pl_mem_realloc(g->buf, len + 1);
 		if (p == NULL)
 			return REG_ESPACE;
 		g->buf = p;
@@ -87,6 +88,10 @@ static int grep_process(pl_worker *w, pl_msg *msg)
 	char ebuf[256];
 
 	int rc = match(w, g, msg);
+	if (rc == REG_ESPACE) {
+		h->msg_free(msg);
+		return h->failf(w, "out of memory matching a message");
+	}
 	if (rc != 0 && rc != REG_NOMATCH) {
 		h->msg_free(msg);
 		regerror(rc, &g->re, ebuf, sizeof(ebuf));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "mem.h"
 #include "out.h"
 
 /* A line may grow to this before it is refused (a file without newlines). */
@@ -35,7 +36,7 @@ static int lines_init(pl_worker *w, const pl_params *params)
 
 	if (h->param_string(params, "path", &path) != 0)
 		return h->failf(w, "parameter 'path' is required");
-	struct lines *l = calloc(1, sizeof(*l));
+	struct lines *l = pl_mem_calloc(1, sizeof(*l));
 	if (l == NULL)
 		return h->failf(w, "out of memory");
 	l->path = path;
@@ -97,11 +98,13 @@ static int make_room(pl_worker *w, struct lines *l)
 	if (l->end < l->cap)
 		return 0;
 	size_t cap = l->cap ? l->cap * 2 : 65536;
-	char *buf = cap <= MAX_LINE ? realloc(l->buf, cap) : NULL;
+	if (cap > MAX_LINE)
+		return w->host->failf(w, "a line of '%s' is longer than %zu bytes", l->path,
+				      (size_t)MAX_LINE);
+	char *buf = pl_mem_realloc(l->buf, cap);
 	if (buf == NULL)
-		return w->host->failf(
-			w, "a line of '%s' is longer than %zu bytes or than memory allows", l->path,
-			l->cap);
+		return w->host->failf(w, "out of memory for a %zu-byte line buffer reading '%s'",
+				      cap, l->path);
 	l->buf = buf;
 	l->cap = cap;
 	return 0;

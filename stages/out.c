@@ -1,5 +1,6 @@
 /* out.c - the shared line writer: whole lines to a stdio stream, never interleaved. */
 #include "out.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -77,7 +78,7 @@ int pl_out_write_json(FILE *f, const pl_host *h, pl_msg *msg)
 	}
 	const char *attempts = h->msg_meta(msg, "attempts");
 	size += attempts != NULL ? strlen(attempts) + 16 : 0;
-	char *line = malloc(size), *p = line;
+	char *line = pl_mem_alloc(size), *p = line;
 	if (line == NULL)
 		return PL_ENOMEM;
 	p += sprintf(p, "{\"message\": ");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "mem.h"
 
 struct seq {
 	int64_t start, step;
@@ -24,7 +25,7 @@ static int seq_init(pl_worker *w, const pl_params *params)
 {
 	const pl_host *h = w->host;
 	int64_t count;
-	struct seq *s = malloc(sizeof(*s));
+	struct seq *s = pl_mem_alloc(sizeof(*s));
 
 	if (s == NULL)
 		return h->failf(w, "out of memory");

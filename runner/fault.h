@@ -1,0 +1,68 @@
+/* fault.h - fault injection: making the n-th allocation or thread start fail, for tests. */
+#ifndef PL_RUNNER_FAULT_H
+#define PL_RUNNER_FAULT_H
+
+/*
+ * Compiled only with -DPL_FAULT_INJECTION=ON (CMake); otherwise every hook
+ * is a constant 0 and costs nothing.  Modelled on SQLite's fault simulator.
+ *
+ * A fault point is armed with a number n: its n-th use from then on fails,
+ * once, and the uses after it succeed again (so the code's recovery path
+ * runs, then its cleanup).  The binary arms them from the environment when
+ * it starts:
+ *
+ *   PIPELINE_FAULT_ALLOC=n    the n-th allocation (mem.h) returns NULL
+ *   PIPELINE_FAULT_THREAD=n   the n-th worker thread start fails (EAGAIN)
+ *
+ * and, when one fires, prints "pipeline: fault injection: allocation #n
+ * fails" to stderr, so that a test knows the fault happened (a test that
+ * steps n up stops at the first run where nothing fired).
+ */
+enum pl_fault_point { PL_FAULT_ALLOC, PL_FAULT_THREAD, PL_FAULT_POINTS };
+
+#ifdef PL_FAULT_INJECTION
+
+/* Arms `point` to fail its n-th use from now (0 disarms), and forgets
+ * whether it fired.  Thread-safe; meant to be called before a run. */
+void pl_fault_arm(enum pl_fault_point point, unsigned long n);
+
+/* Arms the fault points from PIPELINE_FAULT_ALLOC / PIPELINE_FAULT_THREAD
+ * (main() calls it once, before anything else).  An unparsable value is
+ * ignored. */
+void pl_fault_arm_from_env(void);
+
+/* Has the armed fault of `point` fired since it was armed? */
+int pl_fault_fired(enum pl_fault_point point);
+
+/* Counts a use of `point`: nonzero when this use must fail. */
+int pl__fault_hit(enum pl_fault_point point);
+
+static inline int pl__fault_alloc(void)
+{
+	return pl__fault_hit(PL_FAULT_ALLOC);
+}
+
+static inline int pl__fault_thread(void)
+{
+	return pl__fault_hit(PL_FAULT_THREAD);
+}
+
+#else
+
+static inline void pl_fault_arm_from_env(void)
+{
+}
+
+static inline int pl__fault_alloc(void)
+{
+	return 0;
+}
+
+static inline int pl__fault_thread(void)
+{
+	return 0;
+}
+
+#endif /* PL_FAULT_INJECTION */
+
+#endif /* PL_RUNNER_FAULT_H */
