@@ -10,6 +10,7 @@ packages=(
 	pkg-config
 	libyaml-dev     # the YAML parser (line and column of every node)
 	libcmocka-dev   # the test framework
+	valgrind        # memcheck runs of the examples (tests/valgrind/)
 )
 
 missing=()

@@ -7,7 +7,7 @@
 #include "config.h"
 #include "engine.h"
 
-#define RUN_MAX 16
+#define RUN_MAX 64
 
 /* What one run did: the results and every figure, copied out before the
  * engine and config were freed (names included). */
