@@ -1,6 +1,7 @@
 /* engine.c - running a checked config: channels, worker threads, supervision and shutdown. */
 #include "engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 			}
 		}
 	}
+	assert(e->n_nodes == cfg->n_nodes);
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
 	int failed = 0;
@@ -296,6 +298,7 @@ void pl_engine_destroy(pl_engine *e)
 {
 	if (e == NULL)
 		return;
+	assert(e->nodes != NULL || e->n_nodes == 0); /* n_nodes counts the nodes set up */
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		const pl_stage *st = n->cfg->stage_desc;
