@@ -119,7 +119,7 @@ static double time_libyaml(const char *text, size_t len)
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		fprintf(stderr, "bench_validate: libyaml refused the config\n");
-		exit(1);
+		exit(1); /* NOLINT(concurrency-mt-unsafe): a one-thread program */
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
@@ -143,7 +143,7 @@ static double time_validate(const char *text, size_t len, pl_registry *reg, size
 		fprintf(stderr,
 			"bench_validate: the generated config does not validate cleanly:\n");
 		pl_diags_print(&d, stderr);
-		exit(1);
+		exit(1); /* NOLINT(concurrency-mt-unsafe): a one-thread program */
 	}
 	pl_diags_clear(&d);
 	return t;
@@ -165,7 +165,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bench_validate [NODES...]   (each 2..%d; default %d)\n",
 		PL_MAX_NODES, DEFAULT_NODES);
-	exit(2);
+	exit(2); /* NOLINT(concurrency-mt-unsafe): a one-thread program */
 }
 
 int main(int argc, char **argv)

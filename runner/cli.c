@@ -462,7 +462,7 @@ int pl_cli_main(int argc, char **argv)
 	}
 	/* A closed standard output is a write error each command reports (exit
 	 * 1), not a silent death by signal. */
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN); /* SIG_ERR only for a bad signal number */
 	if (strcmp(cmd, "run") == 0)
 		return pl_cli_run(argc - 2, argv + 2);
 	if (strcmp(cmd, "validate") == 0)

@@ -4,6 +4,7 @@
 
 #include "cli_int.h"
 #include "error.h"
+#include "out.h"
 #include "render.h"
 
 static const char usage_graph[] =
@@ -45,9 +46,11 @@ int pl_cli_graph(int argc, char **argv)
 		int rc = one.args.format == 1 ? pl_render_mermaid(one.cfg, stdout)
 					      : pl_render_dot(one.cfg, stdout);
 		if (rc != 0 || fflush(stdout) != 0) {
+			char ebuf[64];
 			fprintf(stderr,
 				"pipeline: error: cannot write the graph to standard output: %s\n",
-				errno != 0 ? strerror(errno) : pl_strerror(PL_EIO));
+				errno != 0 ? pl_out_strerror(errno, ebuf, sizeof(ebuf))
+					   : pl_strerror(PL_EIO));
 			code = PL_EXIT_FAILURE;
 		}
 	}

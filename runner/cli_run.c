@@ -103,8 +103,9 @@ static int run_config(const pl_config *cfg, const pl_cli_args *a)
 	int code = PL_EXIT_OK;
 	/* A sink that failed on stdout has said so with its node's name. */
 	if (fflush(stdout) != 0 && rc == 0) {
+		char ebuf[64];
 		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
-			strerror(errno));
+			pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		code = PL_EXIT_FAILURE;
 	}
 	pl_engine_print_errors(e, stderr);

@@ -7,6 +7,7 @@
 #include "cli_int.h"
 #include "diag.h"
 #include "error.h"
+#include "out.h"
 #include "params.h"
 
 static const char usage_stages[] =
@@ -401,8 +402,10 @@ int pl_cli_stages(int argc, char **argv)
 	}
 	code = PL_EXIT_OK;
 	if (ferror(stdout) || fflush(stdout) != 0) {
+		char ebuf[64];
 		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
-			errno != 0 ? strerror(errno) : pl_strerror(PL_EIO));
+			errno != 0 ? pl_out_strerror(errno, ebuf, sizeof(ebuf))
+				   : pl_strerror(PL_EIO));
 		code = PL_EXIT_FAILURE;
 	}
 	pl_registry_destroy(reg);

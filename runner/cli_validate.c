@@ -9,6 +9,7 @@
 #include "error.h"
 #include "load.h"
 #include "mem.h"
+#include "out.h"
 
 static const char usage_validate[] =
 	"Usage: pipeline validate [--werror] [--format text|json] [--set NODE.KEY=VALUE]...\n"
@@ -94,6 +95,7 @@ static int add_dir(struct file_list *l, const char *dir, int depth)
 		const char *path = paths[i];
 		struct stat st;
 		if (lstat(path, &st) != 0)
+			/* NOLINTNEXTLINE(bugprone-branch-clone): as for a config, other cause */
 			rc = list_add(l, path); /* gone or unreadable: say so */
 		else if (S_ISDIR(st.st_mode))
 			rc = add_dir(l, path, depth + 1);
@@ -193,8 +195,9 @@ int pl_cli_validate(int argc, char **argv)
 	if (json)
 		fputs(first ? "]\n" : "\n]\n", stdout);
 	if (fflush(stdout) != 0) {
+		char ebuf[64];
 		fprintf(stderr, "pipeline: error: cannot write to standard output: %s\n",
-			strerror(errno));
+			pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		oom = 1;
 	}
 	if (!args.quiet)

@@ -81,7 +81,7 @@
 	X(94, PLUGIN_CLASH, ERROR)
 
 enum pl_diag_code {
-#define PL_DIAG_ENUM(num, id, sev) PL_D_##id = num,
+#define PL_DIAG_ENUM(num, id, sev) PL_D_##id = (num),
 	PL_DIAG_CODES(PL_DIAG_ENUM)
 #undef PL_DIAG_ENUM
 };

@@ -1,6 +1,7 @@
 /* engine.c - running a checked config: channels, worker threads, supervision and shutdown. */
 #include "engine.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "error.h"
 #include "mem.h"
 #include "msg.h"
+#include "out.h"
 
 /*
  * Threads: one per worker (engine_worker.c); the calling thread
@@ -118,6 +120,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 			}
 		}
 	}
+	assert(e->n_nodes == cfg->n_nodes);
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
 	int failed = 0;
@@ -251,9 +254,11 @@ int pl_engine_run(pl_engine *e)
 				pthread_mutex_lock(&e->mu);
 				e->running--;
 				pthread_mutex_unlock(&e->mu);
+				char ebuf[128];
 				snprintf(e->start_error, sizeof(e->start_error),
 					 "could not start worker %zu of %zu of node '%s': %s",
-					 j + 1, n->n_workers, n->cfg->name, strerror(err));
+					 j + 1, n->n_workers, n->cfg->name,
+					 pl_out_strerror(err, ebuf, sizeof(ebuf)));
 				start_failed = 1;
 			} else {
 				w->started = 1;
@@ -305,6 +310,7 @@ void pl_engine_destroy(pl_engine *e)
 {
 	if (e == NULL)
 		return;
+	assert(e->nodes != NULL || e->n_nodes == 0); /* n_nodes counts the nodes set up */
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		const pl_stage *st = n->cfg->stage_desc;

@@ -7,13 +7,16 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "out.h"
 #include "registry.h"
 
 int pl_registry_load(pl_registry *r, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		snprintf(err, errlen, "cannot load plugin '%s': %s", path, strerror(errno));
+		char ebuf[64];
+		snprintf(err, errlen, "cannot load plugin '%s': %s", path,
+			 pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		return PL_D_PLUGIN_OPEN;
 	}
 	if (!S_ISREG(st.st_mode)) {

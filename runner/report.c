@@ -227,7 +227,7 @@ void pl_progress_free(pl_progress *p)
 void pl_progress_clear(FILE *out)
 {
 	fputs("\r\033[K", out);
-	fflush(out);
+	(void)fflush(out); /* a progress line: nothing to do if it cannot be shown */
 }
 
 void pl_progress_draw(pl_progress *p, const pl_engine *e, const char *state, FILE *out)
@@ -257,7 +257,7 @@ void pl_progress_draw(pl_progress *p, const pl_engine *e, const char *state, FIL
 			 top > 1 ? 100.0 : 100.0 * top);
 	fprintf(out, "\r\033[K%s %.1f s | %.0f msg/s at sinks | %llu done%s", state, t, rate, done,
 		tail);
-	fflush(out);
+	(void)fflush(out);
 	p->t = t;
 	p->done = done;
 }

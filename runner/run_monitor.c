@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "out.h"
 #include "report.h"
 
 /*
@@ -89,6 +90,7 @@ static void warn_fifo(const char *path, const char *why)
  * missing or too slow is only warned about), or PL_EIO. */
 static int write_in_place(const char *path, const char *doc, size_t len)
 {
+	char ebuf[64]; /* strerror() is not thread-safe: this thread runs beside the workers */
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENXIO) {
 		warn_fifo(path, "nobody reads it");
@@ -96,7 +98,7 @@ static int write_in_place(const char *path, const char *doc, size_t len)
 	}
 	if (fd < 0) {
 		fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
-			strerror(errno));
+			pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		return PL_EIO;
 	}
 	double give_up = now_s() + 1.0;
@@ -108,7 +110,7 @@ static int write_in_place(const char *path, const char *doc, size_t len)
 			done += (size_t)n;
 		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
-				strerror(errno));
+				pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 			rc = PL_EIO;
 			break;
 		} else if (now_s() >= give_up) {
@@ -163,8 +165,9 @@ int pl_monitor_write_metrics(const pl_engine *e, const char *path, const char *s
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = PL_EIO;
 	if (rc != 0) {
+		char ebuf[64];
 		fprintf(stderr, "pipeline: error: cannot write metrics to '%s': %s\n", path,
-			strerror(errno));
+			pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		unlink(tmp);
 	}
 	free(doc);

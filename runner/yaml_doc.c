@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out.h"
 #include "pipeline/plugin.h"
 
 pl_pos pl_yaml_pos(const yaml_node_t *n)
@@ -207,8 +208,9 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 	*len = 0;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (f == NULL) {
+		char ebuf[64];
 		pl_diag_add(d, PL_D_IO, path, (pl_pos){ 0, 0 }, "cannot open the file: %s",
-			    strerror(errno));
+			    pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 		return PL_EIO;
 	}
 	size_t cap = 4096, n = 0;
@@ -236,15 +238,17 @@ int pl_yaml_read_file(const char *path, char **text, size_t *len, pl_diags *d)
 		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
+				char ebuf[64];
 				pl_diag_add(d, PL_D_IO, path, (pl_pos){ 0, 0 },
-					    "cannot read the file: %s", strerror(errno));
+					    "cannot read the file: %s",
+					    pl_out_strerror(errno, ebuf, sizeof(ebuf)));
 				rc = PL_EIO;
 			}
 			break;
 		}
 	}
 	if (f != stdin)
-		fclose(f);
+		(void)fclose(f); /* read to the end, or failed already */
 	if (rc == 0 && n > PL_YAML_MAX_BYTES) {
 		pl_diag_add(d, PL_D_FILE_TOO_LARGE, path, (pl_pos){ 0, 0 },
 			    "the file is larger than %zu bytes, the most a config may have",

@@ -21,6 +21,8 @@ suite() {
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
 
+# Static analysis first, the quickest to fail (about a minute): any clang-tidy or cppcheck finding.
+scripts/static-analysis.sh build-analysis
 # Optimised, as scripts/build-and-run.sh builds: -O2 enables warnings (-Werror) that
 # -O0 does not, and tests the code as users run it.
 suite "gcc, optimised" build-test -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo

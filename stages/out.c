@@ -25,7 +25,7 @@ static atomic_int stdout_errno;
 
 /* The errno to report for a failed write or flush of `f` that left `err`:
  * remembers the first for stdout, falls back on it, then on EIO. */
-static int error_errno(FILE *f, int err)
+static int error_errno(const FILE *f, int err)
 {
 	int none = 0;
 	if (f != stdout)

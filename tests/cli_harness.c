@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli_harness.h"
@@ -21,8 +22,8 @@ static void read_all(const char *path, char *buf, size_t len)
 	assert_non_null(f);
 	size_t n = fread(buf, 1, len - 1, f);
 	buf[n] = '\0';
-	fclose(f);
-	remove(path);
+	(void)fclose(f);
+	(void)remove(path);
 }
 
 void binary_argv(const char **argv, size_t cap, const char *const *args)
@@ -65,6 +66,7 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 		}
 		dup2(fe, 2);
 		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+			/* NOLINTNEXTLINE(concurrency-mt-unsafe): the child of a 1-thread test */
 			putenv((char *)env[i]);
 		execv(PL_BINARY, (char *const *)argv);
 		_exit(127);
@@ -83,13 +85,13 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 			waitpid(pid, &status, 0);
 			fail_msg("'%s %s' hung for 60 s", argv[1], argv[2] ? argv[2] : "");
 		}
-		usleep(10000);
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
 	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	close(fo);
 	close(fe);
 	close(fi);
-	remove(in);
+	(void)remove(in);
 	read_all(out, r->out, sizeof(r->out));
 	read_all(err, r->err, sizeof(r->err));
 }
@@ -114,5 +116,5 @@ int scratch_teardown(const char *dir)
 {
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return system(cmd) == 0 ? 0 : -1; /* NOLINT(cert-env33-c): fixed command, our dir */
 }

@@ -43,7 +43,7 @@ char *pl_case_read_file(const char *path, size_t *len)
 		}
 	}
 	int failed = ferror(f);
-	fclose(f);
+	(void)fclose(f);
 	if (buf == NULL || failed) {
 		free(buf);
 		return NULL;
@@ -103,7 +103,7 @@ static int parse_expect(const char *s, struct pl_case_item *it)
 	unsigned code, line, col;
 	if (sscanf(s, " PL%3[0-9] %63s %c", digits, where, &extra) != 2 || strlen(digits) != 3)
 		return -1;
-	sscanf(digits, "%u", &code);
+	code = (unsigned)strtoul(digits, NULL, 10); /* three digits */
 	*it = (struct pl_case_item){ .code = (int)code };
 	if (strcmp(where, "<command-line>") == 0) {
 		it->cmdline = 1;
@@ -259,7 +259,7 @@ int pl_case_run(struct pl_case *c, pl_registry *reg)
 	pl_config_free(cfg);
 	assert_int_not_equal(rc, PL_ENOMEM);
 
-	struct pl_case_item got[PL_DIAG_MAX];
+	struct pl_case_item got[PL_DIAG_MAX] = { 0 };
 	int errors = 0, ok = d.dropped == 0;
 	for (size_t i = 0; i < d.n; i++) {
 		const pl_diag *g = &d.items[i];

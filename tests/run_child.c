@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli_harness.h"
+#include "out.h"
 #include "run_child.h"
 
 /* ---------------------------------------------------------------- small helpers */
@@ -50,15 +51,16 @@ char *read_whole_file(const char *path, size_t *len)
 	for (;;) {
 		if (n + 1 >= cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *bigger = realloc(buf, cap);
+			assert_non_null(bigger);
+			buf = bigger;
 		}
 		size_t got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
 		if (got == 0)
 			break;
 	}
-	fclose(f);
+	(void)fclose(f);
 	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
@@ -107,16 +109,16 @@ void child_start(struct child *c, const char *cwd, int in_fd, int err_fd, const 
 	/* exec_pipe: closed by a successful exec (CLOEXEC), or gets errno from a failed one. */
 	int exec_pipe[2];
 	assert_int_equal(pipe2(exec_pipe, O_CLOEXEC), 0);
-	fflush(NULL);
+	(void)fflush(NULL); /* nothing buffered is written twice */
 	c->started = now_s();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGTERM, SIG_DFL);
 		sigset_t none;
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
 		if (chdir(cwd) != 0)
 			_exit(126);
 		int in = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
@@ -138,8 +140,9 @@ void child_start(struct child *c, const char *cwd, int in_fd, int err_fd, const 
 	close(exec_pipe[0]);
 	close(fo);
 	close(fe);
+	char ebuf[64];
 	if (r > 0)
-		fail_msg("cannot run %s: %s", PL_BINARY, strerror(e));
+		fail_msg("cannot run %s: %s", PL_BINARY, pl_out_strerror(e, ebuf, sizeof(ebuf)));
 }
 
 /* The mask of caught signals in /proc/PID/status, or -1 when it cannot be read. */
@@ -154,7 +157,7 @@ static long long caught_mask(pid_t pid)
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strncmp(line, "SigCgt:", 7) == 0)
 			mask = strtoll(line + 7, NULL, 16);
-	fclose(f);
+	(void)fclose(f);
 	return mask;
 }
 
@@ -184,7 +187,7 @@ static int signal_thread_waiting(pid_t pid)
 			else if (strncmp(line, "SigBlk:", 7) == 0)
 				blocked = strtoll(line + 7, NULL, 16);
 		}
-		fclose(f);
+		(void)fclose(f);
 		found = sleeping && blocked >= 0 && !(blocked & (1LL << (SIGINT - 1)));
 	}
 	closedir(d);
@@ -249,8 +252,8 @@ int child_reap(struct child *c)
 	c->out = read_whole_file(c->out_path, NULL);
 	c->err = read_whole_file(c->err_path, NULL);
 	assert_true(c->out != NULL && c->err != NULL);
-	remove(c->out_path);
-	remove(c->err_path);
+	(void)remove(c->out_path);
+	(void)remove(c->err_path);
 	g_err = c->err;
 	return 1;
 }
@@ -264,8 +267,8 @@ void child_wait(struct child *c, void (*on_poll)(void *), void *arg)
 			int status;
 			waitpid(c->pid, &status, 0);
 			char *err = read_whole_file(c->err_path, NULL);
-			remove(c->out_path);
-			remove(c->err_path);
+			(void)remove(c->out_path);
+			(void)remove(c->err_path);
 			fail_msg("the run hung: killed after %.0f s [%s]\n--- stderr so far:\n%s",
 				 WATCHDOG_S, g_ctx, err ? err : "");
 		}

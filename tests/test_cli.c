@@ -102,7 +102,9 @@ static void test_fanin(void **state)
 	assert_int_equal(res.code, 0);
 	long long v[16], last_small = 0, last_big = 0;
 	size_t n = 0;
-	for (char *line = strtok(res.out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	char *save = NULL;
+	for (char *line = strtok_r(res.out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		assert_true(n < 16);
 		v[n] = atoll(line);
 		/* Each input's own order survives the merge. */
@@ -228,11 +230,13 @@ static void test_plugins(void **state)
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.err, "");
 	/* A fan-in: each input's own order is kept, not the order between them. */
-	char numbers[256] = "", text[256] = "";
-	for (char *line = strtok(res.out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+	char numbers[256] = "", text[256] = "", *save = NULL;
+	for (char *line = strtok_r(res.out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *to = strspn(line, "0123456789") == strlen(line) ? numbers : text;
-		assert_true(strlen(to) + strlen(line) + 2 < sizeof(numbers));
-		strcat(strcat(to, line), "\n");
+		size_t used = strlen(to);
+		assert_true(used + strlen(line) + 2 < sizeof(numbers));
+		snprintf(to + used, sizeof(numbers) - used, "%s\n", line);
 	}
 	assert_string_equal(numbers, "1\n1\n2\n3\n5\n8\n13\n21\n34\n55\n");
 	assert_string_equal(text, "Hello from a plugin!\n"

@@ -440,7 +440,7 @@ static void test_print_format(void **state)
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 	assert_non_null(f);
 	pl_diags_print(&d, f);
-	fclose(f);
+	(void)fclose(f);
 	assert_string_equal(buf, "a.yaml: error: whole file [PL001]\n"
 				 "b.yaml:1:9: error: first [PL004]\n"
 				 "b.yaml:2:3: warning: second 2 [PL070]\n");
@@ -463,7 +463,7 @@ static void test_diag_cap(void **state)
 	char buf[16384] = "";
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 	pl_diags_print(&d, f);
-	fclose(f);
+	(void)fclose(f);
 	assert_non_null(strstr(buf, "x.yaml: note: 5 more diagnostics not shown\n"));
 	pl_diags_clear(&d);
 }
@@ -549,14 +549,14 @@ static void test_load_too_large(void **state)
 	FILE *f = fdopen(fd, "w");
 	for (size_t i = 0; i <= PL_YAML_MAX_BYTES / 16; i++)
 		fputs("# padding line.\n", f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_config *cfg;
 	assert_int_equal(pl_config_load(path, &cfg, &d), PL_ERANGE);
 	assert_non_null(strstr(d.items[0].message, "the file is larger than"));
 	pl_diags_clear(&d);
-	remove(path);
+	(void)remove(path);
 }
 
 /* Every example shipped in pipelines/ is valid, without warnings. */

@@ -235,7 +235,7 @@ static void test_file_too_large(void **state)
 	fputc('\n', f);
 	assert_int_equal(fclose(f), 0);
 	expect_file_error(path, PL_D_FILE_TOO_LARGE, "the file is larger than 4194304 bytes");
-	remove(path);
+	(void)remove(path);
 }
 
 static int drop_process(pl_worker *w, pl_msg *msg)

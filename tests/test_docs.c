@@ -22,13 +22,14 @@ static char *slurp(const char *path)
 	do {
 		if (n + 4096 + 1 > cap) {
 			cap = (n + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *bigger = realloc(buf, cap);
+			assert_non_null(bigger);
+			buf = bigger;
 		}
 		got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
 	} while (got > 0);
-	fclose(f);
+	(void)fclose(f);
 	buf[n] = '\0';
 	return buf;
 }
@@ -114,7 +115,7 @@ static char *validate(pl_registry *reg, const char *yaml, const char *set, size_
 	FILE *f = open_memstream(&out, &len);
 	assert_non_null(f);
 	pl_diags_print(&d, f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	*errors = d.errors;
 	*warnings = d.warnings;
 	pl_diags_clear(&d);
@@ -132,7 +133,7 @@ static void test_examples_match(void **state)
 		const char *next = strstr(sec + 1, "\n## PL");
 		const char *limit = next != NULL ? next : sec + strlen(sec);
 		char code[8] = "";
-		sscanf(sec, "\n## %7s", code);
+		assert_int_equal(sscanf(sec, "\n## %7s", code), 1);
 		const char *prints = strstr(sec, "` prints:\n");
 		const char *cmd = prints != NULL ? prints : NULL;
 		while (cmd != NULL && cmd > sec && *cmd != '\n')
@@ -152,7 +153,7 @@ static void test_examples_match(void **state)
 		char set[256] = "";
 		const char *s = strstr(cmd, "--set ");
 		if (s != NULL && s < prints)
-			sscanf(s + 6, "%255s", set);
+			(void)sscanf(s + 6, "%255s", set); /* none: set stays "" */
 		const char *end;
 		char *expected = block(prints, limit, "text", &end);
 		assert_non_null(expected);

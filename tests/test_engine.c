@@ -219,7 +219,7 @@ static size_t read_ints(const char *path, long long *out, size_t max)
 		assert_true(n < max);
 		out[n++] = v;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return n;
 }
 
@@ -252,7 +252,7 @@ static void test_chain_in_order(void **state)
 	assert_int_equal(r.stats[1].out, 3000);
 	assert_int_equal(r.stats[2].in, 3000);
 	assert_string_equal(r.errors, "");
-	remove(out);
+	(void)remove(out);
 }
 
 /* Every message reaches the sink exactly once through N competing workers,
@@ -288,7 +288,7 @@ static void test_fanout_exactly_once(void **state)
 		}
 		assert_int_equal(r.stats[1].in, N);
 		assert_int_equal(r.stats[1].out, N);
-		remove(out);
+		(void)remove(out);
 	}
 }
 
@@ -324,7 +324,7 @@ static void test_fanin_merges(void **state)
 	}
 	assert_int_equal(r.stats[3].in, 3000);
 	assert_int_equal(r.stats[3].out, 3000);
-	remove(out);
+	(void)remove(out);
 }
 
 /* grep drops, triple multiplies: a transform emits zero or more per input. */
@@ -377,7 +377,7 @@ static void test_transform_failure_drains_downstream(void **state)
 	assert_int_equal(r.stats[1].out, 499);
 	assert_true(r.stats[1].failed_node);
 	assert_false(r.stats[0].failed_node);
-	remove(out);
+	(void)remove(out);
 }
 
 /* A sink failing under a fan-in of two unlimited generators stops them all. */
@@ -507,9 +507,9 @@ static void test_emit_outside_run_refused(void **state)
 	FILE *f = fopen(out, "r");
 	char line[16] = "";
 	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
+	(void)fclose(f);
 	assert_string_equal(line, "ok\n");
-	remove(out);
+	(void)remove(out);
 }
 
 /* A generator's runtime error (a read failing with EIO) is a stage failure. */
@@ -554,7 +554,7 @@ static void test_init_failures_all_reported(void **state)
 	temp_path(out, sizeof(out));
 	FILE *f = fopen(out, "w");
 	fputs("precious\n", f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	snprintf(
 		yaml, sizeof(yaml),
 		"version: 1\nnodes:\n"
@@ -574,9 +574,9 @@ static void test_init_failures_all_reported(void **state)
 	FILE *g = fopen(out, "r");
 	char line[64] = "";
 	assert_non_null(fgets(line, sizeof(line), g));
-	fclose(g);
+	(void)fclose(g);
 	assert_string_equal(line, "precious\n");
-	remove(out);
+	(void)remove(out);
 }
 
 /* Many concurrent I/O-bound workers start, share the work, overlap and

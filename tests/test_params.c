@@ -199,6 +199,7 @@ struct readback {
 
 static int read_back(const pl_params *p, const pl_param_spec *spec, struct readback *out)
 {
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): callers assert_non_null(spec) */
 	switch (spec->type) {
 	case PL_PARAM_INT:
 		return pl_params_int(p, spec->name, &out->i);

@@ -296,7 +296,7 @@ static void test_same_file_twice(void **state)
 	assert_int_equal(symlink(PLUGIN("good"), link_path), 0);
 	assert_int_equal(pl_registry_load(reg, PLUGIN("good"), err, sizeof(err)), 0);
 	assert_int_equal(pl_registry_load(reg, link_path, err, sizeof(err)), 0);
-	remove(link_path);
+	(void)remove(link_path);
 	pl_registry_names(reg, &after);
 	assert_int_equal(after, before + 2);
 	assert_int_equal(pl_registry_load(reg, PLUGIN("good_copy"), err, sizeof(err)),
@@ -367,8 +367,8 @@ static void run_yaml(const char *yaml, struct plugin_run *r)
 	FILE *f = fopen(out_path, "r");
 	assert_non_null(f);
 	r->output[fread(r->output, 1, sizeof(r->output) - 1, f)] = '\0';
-	fclose(f);
-	remove(out_path);
+	(void)fclose(f);
+	(void)remove(out_path);
 	free(text);
 }
 
@@ -471,7 +471,8 @@ static int setup(void **state)
 	if (f == NULL)
 		return -1;
 	fputs("this is not a shared object\n", f);
-	fclose(f);
+	if (fclose(f) != 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/dir.so", scratch);
 	return mkdir(path, 0700);
 }
@@ -481,7 +482,7 @@ static int teardown(void **state)
 	(void)state;
 	char path[128];
 	snprintf(path, sizeof(path), "%s/x.so", scratch);
-	remove(path);
+	(void)remove(path);
 	snprintf(path, sizeof(path), "%s/dir.so", scratch);
 	rmdir(path);
 	return rmdir(scratch);

@@ -27,6 +27,7 @@ static void test_cli_plugin_option(void **state)
 	(void)state;
 	struct result *r = malloc(sizeof(*r));
 	assert_non_null(r);
+	/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): PLUGIN() joins a path */
 	RUN(r, "validate", "--plugin", PLUGIN("abi_2_0"), "pipelines/hello.yaml");
 	assert_int_equal(r->code, 2);
 	assert_string_equal(r->out, "");
@@ -75,7 +76,7 @@ static void test_cli_plugin_path(void **state)
 		 "built from another header [PL092]\n",
 		 link_path);
 	assert_string_equal(r->err, want);
-	remove(link_path);
+	(void)remove(link_path);
 
 	snprintf(link_path, sizeof(link_path), "%s/good.so", dir);
 	assert_int_equal(symlink(PLUGIN("good"), link_path), 0);
@@ -87,14 +88,14 @@ static void test_cli_plugin_path(void **state)
 	      "  - { name: t, type: fan-out, stage: test-twice, input: a, output: b }\n"
 	      "  - { name: s, type: sink, stage: stdout, input: b }\n",
 	      f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	run_env(r, (const char *const[]){ env, NULL },
 		(const char *const[]){ "run", "-q", config, NULL });
 	assert_string_equal(r->err, "");
 	assert_int_equal(r->code, 0);
 	assert_string_equal(r->out, "1\n1\n2\n2\n3\n3\n");
-	remove(config);
-	remove(link_path);
+	(void)remove(config);
+	(void)remove(link_path);
 	rmdir(dir);
 	free(r);
 }
@@ -114,7 +115,7 @@ static void test_cli_init_fails(void **state)
 		"  - { name: g, type: generator, stage: seq, output: a }\n"
 		"  - { name: s, type: sink, stage: test-init-fails, input: a }\n",
 		PLUGIN("init_fail"));
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	RUN(r, "run", config);
 	assert_int_equal(r->code, 2);
 	char want[512];
@@ -125,7 +126,7 @@ static void test_cli_init_fails(void **state)
 	assert_string_equal(r->err, want);
 	RUN(r, "validate", config);
 	assert_int_equal(r->code, 0);
-	remove(config);
+	(void)remove(config);
 	free(r);
 }
 
@@ -145,7 +146,7 @@ static void test_cli_config_entry(void **state)
 		"  - { name: g, type: generator, stage: seq, output: a }\n"
 		"  - { name: s, type: sink, stage: stdout, input: a }\n",
 		PLUGIN("dup_param"));
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	snprintf(want, sizeof(want),
 		 "%s:3:5: error: plugin '%s' refused: stage 'test-dup-param' declares parameter "
 		 "'n' twice [PL093]\n",
@@ -157,7 +158,7 @@ static void test_cli_config_entry(void **state)
 	assert_int_equal(r->code, 2);
 	assert_string_equal(r->out, "");
 	assert_string_equal(r->err, want);
-	remove(config);
+	(void)remove(config);
 	free(r);
 }
 

@@ -59,7 +59,9 @@ static int flaky_process(pl_worker *w, pl_msg *msg)
 	text[len] = '\0';
 	if (f->jitter_ms > 0) {
 		long us = (long)(rand_r(&f->seed) % (unsigned)(f->jitter_ms * 1000 + 1));
-		usleep((useconds_t)us);
+		nanosleep(&(struct timespec){ .tv_sec = us / 1000000,
+					      .tv_nsec = us % 1000000 * 1000 },
+			  NULL);
 	}
 	if (strcmp(text, f->last) == 0) {
 		f->tries++;
@@ -281,8 +283,8 @@ static void test_dead_letters_as_json(void **state)
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	got[fread(got, 1, sizeof(got) - 1, f)] = '\0';
-	fclose(f);
-	remove(path);
+	(void)fclose(f);
+	(void)remove(path);
 	assert_string_equal(got, "{\"message\": \"3\", \"node\": \"f\", \"stage\": \"flaky\", "
 				 "\"error\": \"flaky failed on 3 (try 1)\", \"attempts\": 1}\n"
 				 "{\"message\": \"6\", \"node\": \"f\", \"stage\": \"flaky\", "
@@ -528,7 +530,9 @@ struct stop_plan {
 static void stop_later(pl_engine *e, void *ctx)
 {
 	const struct stop_plan *p = ctx;
-	usleep(p->delay_us);
+	nanosleep(&(struct timespec){ .tv_sec = p->delay_us / 1000000,
+				      .tv_nsec = (long)(p->delay_us % 1000000) * 1000 },
+		  NULL);
 	if (p->abort)
 		pl_engine_abort(e);
 	else

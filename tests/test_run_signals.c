@@ -327,8 +327,8 @@ static void one_random_stop(int sig, unsigned seed, int iter, unsigned *rnd)
 		seed, seed, iter, sig == SIGINT ? "SIGINT" : "SIGTERM", delay_ms, buffer,
 		ordered ? "ordered, " : "", stage, sink);
 	put_endless(buffer, stage, ordered, sink);
-	remove(in_dir("metrics.json"));
-	remove(in_dir("out.txt"));
+	(void)remove(in_dir("metrics.json"));
+	(void)remove(in_dir("out.txt"));
 
 	struct child c;
 	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
@@ -396,7 +396,7 @@ static void test_duplicate_signal_drains(void **state)
 	(void)state;
 	failure_context_set("endless pipeline, SIGTERM twice at once");
 	put_endless(64, "stage: upper", 0, "count");
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	struct child c;
 	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
 	child_wait_ready(&c);
@@ -421,7 +421,7 @@ static void test_metrics_fifo_without_reader(void **state)
 	(void)state;
 	failure_context_set("--metrics-json on a FIFO without a reader");
 	put_paced();
-	remove(in_dir("m.fifo"));
+	(void)remove(in_dir("m.fifo"));
 	assert_int_equal(mkfifo(in_dir("m.fifo"), 0600), 0);
 	struct child c;
 	CHILD_START(&c, dir, "run", "--metrics-json", "m.fifo", "--metrics-interval", "0.1",
@@ -443,7 +443,7 @@ static void test_second_signal(void **state)
 	(void)state;
 	failure_context_set("slow pipeline, SIGINT twice");
 	put_slow();
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	struct child c;
 	CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "slow.yaml");
 	child_wait_ready(&c);
@@ -476,7 +476,7 @@ static void test_drain_timeout(void **state)
 	(void)state;
 	failure_context_set("slow pipeline, --drain-timeout 0.3, SIGTERM");
 	put_slow();
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	struct child c;
 	CHILD_START(&c, dir, "run", "--drain-timeout", "0.3", "--metrics-json", "metrics.json",
 		    "slow.yaml");
@@ -518,7 +518,7 @@ static void test_signal_before_any_message(void **state)
 			  "  - {name: work, type: fan-out, workers: 4, stage: upper, input: a,"
 			  " output: b}\n"
 			  "  - {name: out, type: sink, stage: count, input: b}\n");
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	/* stdin: a pipe nobody writes to (nor closes) while the run lasts */
 	int in[2];
 	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
@@ -554,8 +554,8 @@ static void test_signal_at_start(void **state)
 	for (int i = 0; i < 5; i++) {
 		failure_context_set("endless pipeline, SIGINT at start, run %d", i);
 		put_endless(64, "stage: upper", 0, "file");
-		remove(in_dir("metrics.json"));
-		remove(in_dir("out.txt"));
+		(void)remove(in_dir("metrics.json"));
+		(void)remove(in_dir("out.txt"));
 		struct child c;
 		CHILD_START(&c, dir, "run", "--metrics-json", "metrics.json", "endless.yaml");
 		child_wait_ready(&c);
@@ -628,7 +628,7 @@ static void test_stats_and_interval(void **state)
 	(void)state;
 	failure_context_set("paced pipeline, --stats --metrics-interval 0.1");
 	put_paced();
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	struct watch w = { .path = in_dir("metrics.json") };
 	struct child c;
 	CHILD_START(&c, dir, "run", "--stats", "--metrics-json", "metrics.json",
@@ -653,7 +653,7 @@ static void test_stats_and_interval(void **state)
 	stats = strstr(stats + 1, "\nnode ");
 	EXPECT(stats != NULL);
 	char header[256];
-	sscanf(stats + 1, "%255[^\n]", header);
+	EXPECT(sscanf(stats + 1, "%255[^\n]", header) == 1);
 	EXPECT_HAS(header, "bytes in");
 	EXPECT_HAS(header, "bytes out");
 	EXPECT_HAS(header, "busy");
@@ -662,7 +662,7 @@ static void test_stats_and_interval(void **state)
 	EXPECT_HAS(header, "retries");
 	const char *chans = strstr(stats, "\nchannel ");
 	EXPECT(chans != NULL);
-	sscanf(chans + 1, "%255[^\n]", header);
+	EXPECT(sscanf(chans + 1, "%255[^\n]", header) == 1);
 	EXPECT_HAS(header, "capacity");
 	EXPECT_HAS(header, "high-water");
 	EXPECT_HAS(header, "sent");
@@ -670,7 +670,7 @@ static void test_stats_and_interval(void **state)
 	EXPECT_HAS(header, "left");
 	const char *work = strstr(stats, "\nwork ");
 	EXPECT(work != NULL);
-	sscanf(work + 1, "%255[^\n]", header);
+	EXPECT(sscanf(work + 1, "%255[^\n]", header) == 1);
 	EXPECT_HAS(header, " 31 B "); /* bytes in and out of "1".."20" */
 
 	struct metrics m;
@@ -696,7 +696,7 @@ static void test_interval_usage(void **state)
 	(void)state;
 	failure_context_set("--metrics-interval usage");
 	put_paced();
-	remove(in_dir("metrics.json"));
+	(void)remove(in_dir("metrics.json"));
 	struct child c;
 	CHILD_START(&c, dir, "run", "--metrics-interval", "0.1", "paced.yaml");
 	child_wait(&c, NULL, NULL);
@@ -746,7 +746,9 @@ static void test_progress_only_on_terminal(void **state)
 			close(master);
 		return;
 	}
-	int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char name[64];
+	assert_int_equal(ptsname_r(master, name, sizeof(name)), 0);
+	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	assert_true(slave >= 0);
 	fcntl(master, F_SETFD, FD_CLOEXEC);
 	fcntl(master, F_SETFL, O_NONBLOCK);

@@ -378,7 +378,7 @@ static void test_docs_examples(void **state)
 	assert_non_null(f);
 	static char md[65536];
 	size_t len = fread(md, 1, sizeof(md) - 1, f);
-	fclose(f);
+	(void)fclose(f);
 	md[len] = '\0';
 	static const char fence[] = "```text\n$ pipeline stages";
 	size_t checked = 0;
@@ -394,7 +394,9 @@ static void test_docs_examples(void **state)
 			continue; /* needs the example plugins: tests/test_plugins.c */
 		const char *args[16] = { 0 };
 		size_t n = 0;
-		for (char *tok = strtok(cmd, " "); tok != NULL && n < 15; tok = strtok(NULL, " "))
+		char *save = NULL;
+		for (char *tok = strtok_r(cmd, " ", &save); tok != NULL && n < 15;
+		     tok = strtok_r(NULL, " ", &save))
 			args[n++] = tok;
 		run_env(&res, (const char *const[]){ plugin_path, NULL }, args);
 		const char *got = res.code == 0 ? res.out : res.err;

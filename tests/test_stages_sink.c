@@ -34,11 +34,12 @@ static char *read_file(const char *path, size_t *len)
 		if (n < cap - 1)
 			break;
 		cap *= 2;
-		buf = realloc(buf, cap);
-		assert_non_null(buf);
+		char *bigger = realloc(buf, cap);
+		assert_non_null(bigger);
+		buf = bigger;
 	}
 	assert_int_equal(ferror(f), 0);
-	fclose(f);
+	(void)fclose(f);
 	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
@@ -72,7 +73,7 @@ static void capture_start(struct capture *c, const char *target)
  * its length in *len (may be NULL); the caller frees.  NULL for a `target`. */
 static char *capture_stop(struct capture *c, size_t *len)
 {
-	fflush(stdout); /* may fail on purpose (/dev/full): glibc drops the buffer */
+	(void)fflush(stdout); /* may fail on purpose (/dev/full): glibc drops the buffer */
 	dup2(c->saved_fd, STDOUT_FILENO);
 	close(c->saved_fd);
 	clearerr(stdout);
@@ -109,7 +110,7 @@ static void test_stdout(void **state)
 	rc = pl_harness_process(&h, "a\0b", 3);
 	int rc2 = pl_harness_flush(&h);
 	pl_harness_fini(&h);
-	size_t len;
+	size_t len = 0;
 	out = capture_stop(&c, &len);
 	assert_int_equal(rc, 0);
 	assert_int_equal(rc2, 0);
@@ -126,8 +127,8 @@ static void test_stdout_write_error(void **state)
 	(void)state;
 	pl_harness h;
 	struct capture c;
-	char expect[128];
-	snprintf(expect, sizeof(expect), "%s", strerror(ENOSPC));
+	char expect[128], ebuf[64];
+	snprintf(expect, sizeof(expect), "%s", pl_out_strerror(ENOSPC, ebuf, sizeof(ebuf)));
 
 	assert_int_equal(pl_harness_create(&h, &pl_stage_stdout), 0);
 	capture_start(&c, "/dev/full");
@@ -166,12 +167,12 @@ static void test_stdout_shared_error(void **state)
 	(void)state;
 	pl_harness a, b;
 	struct capture c;
-	char expect[128];
+	char expect[128], ebuf[64];
 	size_t big = 1 << 20;
 	char *data = malloc(big);
 	assert_non_null(data);
 	memset(data, 'z', big);
-	snprintf(expect, sizeof(expect), "%s", strerror(ENOSPC));
+	snprintf(expect, sizeof(expect), "%s", pl_out_strerror(ENOSPC, ebuf, sizeof(ebuf)));
 
 	assert_int_equal(pl_harness_create(&a, &pl_stage_stdout), 0);
 	assert_int_equal(pl_harness_create(&b, &pl_stage_stdout), 0);
@@ -243,7 +244,7 @@ static void test_file_errors(void **state)
 {
 	(void)state;
 	pl_harness h;
-	char dir[256], path[300], expect[128];
+	char dir[256], path[300], expect[128], ebuf[64];
 	make_temp(dir, sizeof(dir), 1);
 	snprintf(path, sizeof(path), "%s/missing/out.txt", dir);
 
@@ -252,7 +253,7 @@ static void test_file_errors(void **state)
 	assert_int_equal(pl_harness_init(&h), PL_ESTAGE);
 	assert_false(h.inited);
 	assert_non_null(strstr(h.fail_msg, path));
-	assert_non_null(strstr(h.fail_msg, strerror(ENOENT)));
+	assert_non_null(strstr(h.fail_msg, pl_out_strerror(ENOENT, ebuf, sizeof(ebuf))));
 	finish(&h);
 	rmdir(dir);
 
@@ -262,7 +263,7 @@ static void test_file_errors(void **state)
 	finish(&h);
 
 	/* A full disk: flush() reports it, naming the file. */
-	snprintf(expect, sizeof(expect), "%s", strerror(ENOSPC));
+	snprintf(expect, sizeof(expect), "%s", pl_out_strerror(ENOSPC, ebuf, sizeof(ebuf)));
 	assert_int_equal(pl_harness_create(&h, &pl_stage_file), 0);
 	assert_int_equal(pl_harness_set(&h, "path", "/dev/full"), 0);
 	assert_int_equal(pl_harness_init(&h), 0);
@@ -347,7 +348,8 @@ static void test_count(void **state)
 	rc = pl_harness_run(&h, in, 1);
 	capture_stop(&c, NULL);
 	assert_int_equal(rc, PL_ESTAGE);
-	assert_non_null(strstr(h.fail_msg, strerror(ENOSPC)));
+	char ebuf[64];
+	assert_non_null(strstr(h.fail_msg, pl_out_strerror(ENOSPC, ebuf, sizeof(ebuf))));
 	finish(&h);
 }
 
@@ -433,7 +435,7 @@ static void test_out_threads(void **state)
 	}
 	assert_int_equal(pl_out_flush(f), 0);
 	mt_verify(f, NULL);
-	fclose(f);
+	(void)fclose(f);
 }
 
 /* The same through the stages: four `stdout` workers (each its own harness,
@@ -497,7 +499,7 @@ static void test_stdout_threads(void **state)
 	FILE *f = fmemopen(out, len, "r");
 	assert_non_null(f);
 	mt_verify(f, "messages=2 bytes=5");
-	fclose(f);
+	(void)fclose(f);
 	free(out);
 	assert_int_equal(pl_harness_live_msgs(), live_before);
 }

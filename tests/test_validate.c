@@ -45,7 +45,7 @@ static const char *put(const char *name, const char *text)
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
-	fclose(f);
+	assert_int_equal(fclose(f), 0);
 	return path;
 }
 
