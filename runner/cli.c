@@ -146,6 +146,9 @@ static int parse_run_option(int argc, char **argv, int *i, const pl_cli_spec *sp
 		return got < 0 ? PL_EXIT_USAGE
 			       : parse_seconds(spec->name, "--drain-timeout", value,
 					       &out->drain_timeout);
+	if ((got = pl_cli_option_value(argc, argv, i, "--watchdog", &value)) != 0)
+		return got < 0 ? PL_EXIT_USAGE
+			       : parse_seconds(spec->name, "--watchdog", value, &out->watchdog);
 	return pl_cli_usage("%s: unknown option '%s'; see 'pipeline %s --help'", spec->name,
 			    argv[*i], spec->name);
 }
@@ -193,6 +196,10 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 {
 	memset(out, 0, sizeof(*out));
 	out->drain_timeout = PL_DEFAULT_DRAIN_TIMEOUT;
+	const char *watchdog = spec->run ? getenv(PL_WATCHDOG_ENV) : NULL;
+	if (watchdog != NULL && watchdog[0] != '\0' &&
+	    parse_seconds(spec->name, PL_WATCHDOG_ENV, watchdog, &out->watchdog) != 0)
+		return PL_EXIT_USAGE;
 	out->files = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
 	out->plugins = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
 	if (out->files == NULL || out->plugins == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {

@@ -48,7 +48,7 @@ typedef struct pl_cli_spec {
 	int operand_optional;       /* no positional argument is no error */
 	int no_plugins;             /* accepts --no-plugins */
 	int run;                    /* accepts run's --stats, --metrics-json, --metrics-interval,
-				     * --drain-timeout */
+				     * --drain-timeout, --watchdog */
 } pl_cli_spec;
 
 /* A parsed command line.  Strings point into argv. */
@@ -66,7 +66,11 @@ typedef struct pl_cli_args {
 	const char *metrics_json; /* --metrics-json FILE */
 	double metrics_interval;  /* --metrics-interval SECONDS (0: at the end only) */
 	double drain_timeout;     /* --drain-timeout SECONDS (0: no limit) */
+	double watchdog;          /* --watchdog SECONDS (0: none) */
 } pl_cli_args;
+
+/* The environment variable that gives --watchdog's default. */
+#define PL_WATCHDOG_ENV "PIPELINE_WATCHDOG"
 
 /* How long a drain after SIGINT or SIGTERM may take by default. */
 #define PL_DEFAULT_DRAIN_TIMEOUT 30.0

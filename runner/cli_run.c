@@ -31,6 +31,10 @@ static const char usage_run[] =
 	"  --drain-timeout SEC     after SIGINT or SIGTERM, how long the drain may take\n"
 	"                          before everything stops at once (default 30; 0: no\n"
 	"                          limit)\n"
+	"  --watchdog SEC          when no message has moved for SEC seconds, print\n"
+	"                          where every worker is (which node waits on which\n"
+	"                          channel) to standard error; the run goes on\n"
+	"                          (default: $PIPELINE_WATCHDOG, else none)\n"
 	"  --set NODE.KEY=VAL      override a value of the file, e.g. fetch.workers=8\n"
 	"                          or fetch.params.ms=5 (repeatable; checked like the file)\n"
 	"  --plugin FILE           load the stages of a plugin (.so) (repeatable); see\n"
@@ -68,6 +72,7 @@ static int run_monitored(pl_engine *e, const pl_cli_args *a, int *sig, pl_monito
 		.metrics_path = a->metrics_json,
 		.metrics_interval = a->metrics_interval,
 		.drain_timeout = a->drain_timeout,
+		.watchdog = a->watchdog,
 	};
 	pl_monitor *m = NULL;
 	if (pl_monitor_start(e, &mo, &m) != 0)

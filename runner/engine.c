@@ -247,9 +247,7 @@ int pl_engine_run(pl_engine *e)
 			pthread_mutex_lock(&e->mu);
 			e->running++;
 			pthread_mutex_unlock(&e->mu);
-			int err = pl__fault_thread()
-					  ? EAGAIN
-					  : pthread_create(&w->thread, &attr, pl__worker_main, w);
+			int err = pl__thread_create(&w->thread, &attr, pl__worker_main, w);
 			if (err != 0) {
 				pthread_mutex_lock(&e->mu);
 				e->running--;

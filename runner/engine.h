@@ -111,6 +111,20 @@ void pl_engine_chan_metrics(const pl_engine *e, size_t i, pl_chan_metrics *out);
 /* Seconds since pl_engine_run() started (0 before). */
 double pl_engine_elapsed(const pl_engine *e);
 
+/*
+ * Prints where every worker is, grouped per node: in its stage's own code,
+ * waiting to receive or to send on a named channel (with that channel's
+ * fill), waiting for its ordered turn or its rate, returned, or not
+ * started; then every channel's fill and counts.  For a pipeline that
+ * stopped moving (pipeline run --watchdog, and the tests' hang guard).
+ * Safe from any thread while pl_engine_run() runs: a live, relaxed view.
+ */
+void pl_engine_dump(const pl_engine *e, FILE *out);
+
+/* Messages received plus messages emitted, over all nodes so far: a figure
+ * that grows whenever anything moves.  Live, like the stats. */
+unsigned long long pl_engine_moved(const pl_engine *e);
+
 /* The config the engine runs. */
 const pl_config *pl_engine_config(const pl_engine *e);
 

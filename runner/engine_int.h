@@ -55,6 +55,10 @@ struct en_rate {
 
 struct en_node;
 
+/* What a worker blocked with a `since` set is waiting for, beside a channel
+ * (for pl_engine_dump()). */
+enum en_wait { EN_WAIT_CHANNEL, EN_WAIT_TURN, EN_WAIT_RATE };
+
 struct en_worker {
 	pl_worker pub; /* first: a pl_worker * from a stage is an en_worker * */
 	struct en_node *node;
@@ -64,6 +68,10 @@ struct en_worker {
 	int inited;         /* init() succeeded (or there is none): fini() is owed */
 	atomic_int running; /* inside its thread's stage call: emit() is allowed */
 	struct en_counters c;
+	/* For pl_engine_dump(), relaxed: the output a send now going on is
+	 * for, and what a wait with out_since or in_since set is for. */
+	_Atomic(pl_chan_tx *) sending_on;
+	atomic_int waiting; /* enum en_wait */
 	/* Written by the worker's own thread only; read after join. */
 	int rc; /* the failure that ended the worker, 0 if none */
 	char error[256];
@@ -112,7 +120,7 @@ struct pl_engine {
 	int failures;           /* failed nodes, under mu */
 	size_t stack_size;
 	char start_error[192]; /* why a worker thread could not start, or "" */
-	pl__counter t0_ns; /* when pl_engine_run() started; read live */
+	pl__counter t0_ns;     /* when pl_engine_run() started; read live */
 	int ran;
 };
 

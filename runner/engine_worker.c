@@ -45,10 +45,12 @@ int pl__rate_wait(struct en_rate *r, struct en_worker *w, int (*cancel)(struct e
 						      memory_order_relaxed, memory_order_relaxed));
 	if (start <= now)
 		return 0;
+	atomic_store_explicit(&w->waiting, EN_WAIT_RATE, memory_order_relaxed);
 	atomic_store_explicit(since, now, memory_order_relaxed);
 	int rc = pl__sleep(start - now, w, cancel);
 	pl__count(waited, pl__now_ns() - now);
 	atomic_store_explicit(since, 0, memory_order_relaxed);
+	atomic_store_explicit(&w->waiting, EN_WAIT_CHANNEL, memory_order_relaxed);
 	return rc;
 }
 
@@ -62,6 +64,7 @@ int pl__send_out(struct en_worker *w, pl_chan_tx *tx, pl_msg *msg)
 {
 	uint64_t waited;
 	size_t len = pl_msg_len(msg);
+	atomic_store_explicit(&w->sending_on, tx, memory_order_relaxed);
 	int rc = pl_chan_send_timed(tx, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
 	atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);
@@ -88,6 +91,7 @@ static int commit(struct en_worker *w, uint64_t seq, int advance)
 	while (n->turn != seq && !pl__node_cancelled(n)) {
 		if (t0 == 0) {
 			t0 = pl__now_ns();
+			atomic_store_explicit(&w->waiting, EN_WAIT_TURN, memory_order_relaxed);
 			atomic_store_explicit(&w->c.out_since, t0, memory_order_relaxed);
 		}
 		pthread_cond_wait(&n->turn_cv, &n->turn_mu);
@@ -97,6 +101,7 @@ static int commit(struct en_worker *w, uint64_t seq, int advance)
 	if (t0 != 0) {
 		pl__count(&w->c.wait_out_ns, pl__now_ns() - t0);
 		atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);
+		atomic_store_explicit(&w->waiting, EN_WAIT_CHANNEL, memory_order_relaxed);
 	}
 	/* While the turn is ours nobody else sends: no lock is needed. */
 	size_t i = 0;
@@ -156,6 +161,7 @@ static void dead_letter(struct en_worker *w, pl_msg *msg, unsigned attempts)
 				 "out of memory attaching the error to a dead letter");
 	}
 	uint64_t waited;
+	atomic_store_explicit(&w->sending_on, w->node->dead, memory_order_relaxed);
 	int rc = pl_chan_send_timed(w->node->dead, msg, &waited, &w->c.out_since);
 	pl__count(&w->c.wait_out_ns, waited);
 	atomic_store_explicit(&w->c.out_since, 0, memory_order_relaxed);

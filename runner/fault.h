@@ -2,6 +2,9 @@
 #ifndef PL_RUNNER_FAULT_H
 #define PL_RUNNER_FAULT_H
 
+#include <errno.h>
+#include <pthread.h>
+
 /*
  * Compiled only with -DPL_FAULT_INJECTION=ON (CMake); otherwise every hook
  * is a constant 0 and costs nothing.  Modelled on SQLite's fault simulator.
@@ -42,9 +45,11 @@ static inline int pl__fault_alloc(void)
 	return pl__fault_hit(PL_FAULT_ALLOC);
 }
 
-static inline int pl__fault_thread(void)
+/* pthread_create(), or EAGAIN when this thread start is the one to fail. */
+static inline int pl__thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+				    void *arg)
 {
-	return pl__fault_hit(PL_FAULT_THREAD);
+	return pl__fault_hit(PL_FAULT_THREAD) ? EAGAIN : pthread_create(t, attr, fn, arg);
 }
 
 #else
@@ -53,15 +58,7 @@ static inline void pl_fault_arm_from_env(void)
 {
 }
 
-static inline int pl__fault_alloc(void)
-{
-	return 0;
-}
-
-static inline int pl__fault_thread(void)
-{
-	return 0;
-}
+#define pl__thread_create pthread_create
 
 #endif /* PL_FAULT_INJECTION */
 

@@ -14,6 +14,8 @@
  * allocation (fault.h).  Memory from them is released with free(3).
  * Thread-safe.
  */
+#ifdef PL_FAULT_INJECTION
+
 static inline void *pl_mem_alloc(size_t size)
 {
 	return pl__fault_alloc() ? NULL : malloc(size);
@@ -39,5 +41,15 @@ static inline char *pl_mem_strndup(const char *s, size_t n)
 {
 	return pl__fault_alloc() ? NULL : strndup(s, n);
 }
+
+#else
+
+#define pl_mem_alloc   malloc
+#define pl_mem_calloc  calloc
+#define pl_mem_realloc realloc
+#define pl_mem_strdup  strdup
+#define pl_mem_strndup strndup
+
+#endif /* PL_FAULT_INJECTION */
 
 #endif /* PL_RUNNER_MEM_H */

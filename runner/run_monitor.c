@@ -213,6 +213,39 @@ static void on_monitor_signal(struct pl_monitor *m, const struct sig_note *note,
 	}
 }
 
+/* The watchdog's view: what had moved when it last changed. */
+struct stall {
+	unsigned long long moved;
+	double since; /* when `moved` last changed */
+	int reported; /* this stall was reported */
+};
+
+/* Prints where the workers are once no message has moved for the
+ * watchdog's period, once per stall. */
+static void watch(struct pl_monitor *m, struct stall *st, double now)
+{
+	unsigned long long moved = pl_engine_moved(m->e);
+	if (moved != st->moved) {
+		st->moved = moved;
+		st->since = now;
+		st->reported = 0;
+		return;
+	}
+	if (st->reported || now - st->since < m->opt.watchdog || pl_engine_finished(m->e))
+		return;
+	st->reported = 1;
+	if (m->opt.progress)
+		pl_progress_clear(stderr);
+	fprintf(stderr,
+		"pipeline: watchdog: no message has moved for %.1f s (--watchdog %g); where "
+		"the workers are:\n",
+		now - st->since, m->opt.watchdog);
+	pl_engine_dump(m->e, stderr);
+	fputs("pipeline: watchdog: the run goes on; SIGINT (Ctrl-C) drains it, a second one "
+	      "stops it at once\n",
+	      stderr);
+}
+
 static void *monitor_main(void *arg)
 {
 	struct pl_monitor *m = arg;
@@ -231,10 +264,16 @@ static void *monitor_main(void *arg)
 	double next_write = m->opt.metrics_path != NULL && m->opt.metrics_interval > 0
 				    ? start + m->opt.metrics_interval
 				    : 0;
+	/* The watchdog looks at least 4 times per period, at most 10 a second. */
+	double watch_every = m->opt.watchdog / 4 < 0.1 ? 0.1 : m->opt.watchdog / 4;
+	double next_watch = m->opt.watchdog > 0 ? start + watch_every : 0;
+	struct stall stall = { .moved = pl_engine_moved(m->e), .since = start };
 	for (;;) {
 		double now = now_s(), wake = 0;
 		if (next_draw > 0)
 			wake = next_draw;
+		if (next_watch > 0 && (wake == 0 || next_watch < wake))
+			wake = next_watch;
 		if (next_write > 0 && (wake == 0 || next_write < wake))
 			wake = next_write;
 		if (deadline > 0 && !pl_engine_aborted(m->e) && (wake == 0 || deadline < wake))
@@ -275,6 +314,10 @@ static void *monitor_main(void *arg)
 		if (next_draw > 0 && now >= next_draw) {
 			pl_progress_draw(&m->progress, m->e, state, stderr);
 			next_draw = now + 0.25;
+		}
+		if (next_watch > 0 && now >= next_watch) {
+			watch(m, &stall, now);
+			next_watch = now + watch_every;
 		}
 		if (next_write > 0 && now >= next_write) {
 			pl_monitor_write_metrics(m->e, m->opt.metrics_path, state);

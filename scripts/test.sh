@@ -15,8 +15,11 @@ suite() {
 	local name=$1 dir=$2
 	shift 2
 	echo "=== $name ($dir)"
-	# Debug unless the suite says otherwise (a later -D wins).
-	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+	# Debug, tests on, nothing else, unless the suite says otherwise (a later -D wins):
+	# every option is given, so a build directory configured by hand with other values
+	# (its CMakeCache.txt) cannot turn the tests off.
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DPL_BUILD_TESTS=ON -DPL_BUILD_BENCH=ON \
+		-DPL_FUZZ=OFF -DPL_SANITIZE= -DPL_FAULT_INJECTION=OFF "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs" >/dev/null
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 }
@@ -29,6 +32,7 @@ suite "gcc, optimised" build-test -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelW
 # Only the fuzz target (its ctest run: 60 s of fuzz_config, any crash, leak or hang fails).
 suite "clang, libFuzzer (60 s)" build-fuzz -DCMAKE_C_COMPILER=clang -DPL_FUZZ=ON \
 	-DPL_BUILD_TESTS=OFF -DPL_BUILD_BENCH=OFF
-suite "clang, AddressSanitizer + UBSan" build-asan -DCMAKE_C_COMPILER=clang -DPL_SANITIZE=address
+suite "clang, AddressSanitizer + UBSan, fault injection" build-asan -DCMAKE_C_COMPILER=clang \
+	-DPL_SANITIZE=address -DPL_FAULT_INJECTION=ON
 suite "gcc, ThreadSanitizer" build-tsan -DCMAKE_C_COMPILER=gcc -DPL_SANITIZE=thread
 echo "=== all suites passed"

@@ -33,7 +33,7 @@ size_t cs_message_len(uint64_t salt, unsigned gen, uint32_t id)
 }
 
 /* The payload's bytes: a splitmix64 stream from the message's key. */
-static void payload(uint64_t salt, unsigned gen, uint32_t id, unsigned char *p, size_t n)
+static void payload_bytes(uint64_t salt, unsigned gen, uint32_t id, unsigned char *p, size_t n)
 {
 	uint64_t s = key(salt, gen, id), v = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -49,7 +49,7 @@ void cs_encode(uint64_t salt, unsigned gen, uint32_t id, unsigned char *buf)
 	buf[1] = (unsigned char)gen;
 	for (int i = 0; i < 4; i++)
 		buf[2 + i] = (unsigned char)(id >> (8 * i));
-	payload(salt, gen, id, buf + CS_HEADER, cs_message_len(salt, gen, id) - CS_HEADER);
+	payload_bytes(salt, gen, id, buf + CS_HEADER, cs_message_len(salt, gen, id) - CS_HEADER);
 }
 
 int cs_decode(uint64_t salt, const unsigned char *p, size_t len, unsigned *gen, uint32_t *id)
@@ -61,7 +61,7 @@ int cs_decode(uint64_t salt, const unsigned char *p, size_t len, unsigned *gen, 
 	if (len != cs_message_len(salt, *gen, *id))
 		return CS_BAD_LENGTH;
 	unsigned char want[CS_MAX_LEN];
-	payload(salt, *gen, *id, want, len - CS_HEADER);
+	payload_bytes(salt, *gen, *id, want, len - CS_HEADER);
 	return memcmp(want, p + CS_HEADER, len - CS_HEADER) == 0 ? CS_INTACT : CS_BAD_BYTES;
 }
 

@@ -37,7 +37,7 @@ void binary_argv(const char **argv, size_t cap, const char *const *args)
 	argv[n] = NULL;
 }
 
-static void run_with(struct result *r, const char *input, int close_stdout, const char *const *env,
+static void run_with(struct result *r, const char *input, int stdout_kind, const char *const *env,
 		     const char *const *args)
 {
 	char out[] = "/tmp/pl-cli-out-XXXXXX", err[] = "/tmp/pl-cli-err-XXXXXX",
@@ -48,7 +48,7 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 		assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
 	lseek(fi, 0, SEEK_SET);
 	int pipefd[2] = { -1, -1 };
-	if (close_stdout)
+	if (stdout_kind == STDOUT_CLOSED)
 		assert_int_equal(pipe(pipefd), 0);
 	const char *argv[32];
 	binary_argv(argv, 32, args);
@@ -58,20 +58,28 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 		if (chdir(PL_SOURCE_DIR) != 0)
 			_exit(126);
 		dup2(fi, 0);
-		if (close_stdout) {
+		if (stdout_kind == STDOUT_CLOSED) {
 			close(pipefd[0]);
 			dup2(pipefd[1], 1);
+		} else if (stdout_kind == STDOUT_FULL) {
+			int full = open("/dev/full", O_WRONLY);
+			if (full < 0)
+				_exit(126);
+			dup2(full, 1);
 		} else {
 			dup2(fo, 1);
 		}
 		dup2(fe, 2);
+		/* The hang guard: a run that stops moving says where it waits. */
+		/* NOLINTNEXTLINE(concurrency-mt-unsafe): the child of a 1-thread test */
+		putenv((char *)CHILD_WATCHDOG_ENV);
 		for (size_t i = 0; env != NULL && env[i] != NULL; i++)
 			/* NOLINTNEXTLINE(concurrency-mt-unsafe): the child of a 1-thread test */
 			putenv((char *)env[i]);
 		execv(PL_BINARY, (char *const *)argv);
 		_exit(127);
 	}
-	if (close_stdout) {
+	if (stdout_kind == STDOUT_CLOSED) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 	}
@@ -83,7 +91,10 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 		if (waited > 60 * 100) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			fail_msg("'%s %s' hung for 60 s", argv[1], argv[2] ? argv[2] : "");
+			read_all(err, r->err, sizeof(r->err));
+			fail_msg("'%s %s' hung for 60 s; its stderr (the watchdog says where it "
+				 "waits):\n%s",
+				 argv[1], argv[2] ? argv[2] : "", r->err);
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
@@ -96,9 +107,9 @@ static void run_with(struct result *r, const char *input, int close_stdout, cons
 	read_all(err, r->err, sizeof(r->err));
 }
 
-void run(struct result *r, const char *input, int close_stdout, const char *const *args)
+void run(struct result *r, const char *input, int stdout_kind, const char *const *args)
 {
-	run_with(r, input, close_stdout, NULL, args);
+	run_with(r, input, stdout_kind, NULL, args);
 }
 
 void run_env(struct result *r, const char *const *env, const char *const *args)

@@ -11,13 +11,24 @@ struct result {
 	char err[65536];
 };
 
+/* What every child run gets in its environment: `pipeline run` prints where
+ * its workers wait once nothing has moved for 15 s (--watchdog), so that a
+ * hung run, killed by the harness, shows its dump with the failure. */
+#define CHILD_WATCHDOG_ENV "PIPELINE_WATCHDOG=15"
+
+/* Where a run's stdout goes. */
+enum {
+	STDOUT_FILE = 0, /* a file, read into result.out */
+	STDOUT_CLOSED,   /* a pipe whose reading end is closed: writes fail with EPIPE */
+	STDOUT_FULL,     /* /dev/full: writes fail with ENOSPC */
+};
+
 /*
  * Runs PL_BINARY with `args` (NULL-terminated) in the source directory, with
- * `input` on stdin (NULL: /dev/null).  With `close_stdout`, stdout is a pipe
- * whose reading end is already closed (writes fail with EPIPE).  A run that
- * takes over 60 s is killed and fails the test.
+ * `input` on stdin (NULL: /dev/null) and stdout as `stdout_kind` says.  A run
+ * that takes over 60 s is killed and fails the test.
  */
-void run(struct result *r, const char *input, int close_stdout, const char *const *args);
+void run(struct result *r, const char *input, int stdout_kind, const char *const *args);
 
 #define RUN(r, ...) run((r), NULL, 0, (const char *const[]){ __VA_ARGS__, NULL })
 

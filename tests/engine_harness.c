@@ -1,11 +1,14 @@
 /* engine_harness.c - running a config from a string through the engine, in-process, for tests. */
 #include "engine_harness.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -26,6 +29,84 @@ static void *during_main(void *arg)
 	return NULL;
 }
 
+/* The hang guard: a thread beside each run that watches the messages move. */
+struct guard {
+	pl_engine *e;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done; /* under mu */
+};
+
+static void (*hang_hook)(void *ctx);
+static void *hang_ctx;
+
+void run_on_hang(void (*hook)(void *ctx), void *ctx)
+{
+	hang_hook = hook;
+	hang_ctx = ctx;
+}
+
+/* Every 100 ms, looks whether any message moved; after RUN_STALL_S seconds
+ * without one, prints where every worker is and aborts the test program
+ * (cmocka cannot fail a test from another thread, and ctest would only say
+ * "Timeout"). */
+static void *guard_main(void *arg)
+{
+	struct guard *g = arg;
+	unsigned long long moved = pl_engine_moved(g->e);
+	int still = 0; /* tenths of a second without a move */
+	pthread_mutex_lock(&g->mu);
+	while (!g->done) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += 100000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&g->cv, &g->mu, &t) != ETIMEDOUT || g->done)
+			continue;
+		unsigned long long now = pl_engine_moved(g->e);
+		still = now == moved ? still + 1 : 0;
+		moved = now;
+		if (still < RUN_STALL_S * 10)
+			continue;
+		fprintf(stderr,
+			"engine_harness: the pipeline hangs: no message moved for %d s; where "
+			"the workers are:\n",
+			RUN_STALL_S);
+		pl_engine_dump(g->e, stderr);
+		if (hang_hook != NULL)
+			hang_hook(hang_ctx);
+		abort();
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* pl_engine_run() under the hang guard. */
+static int run_guarded(pl_engine *e)
+{
+	struct guard g = { .e = e };
+	pthread_condattr_t ca;
+	assert_int_equal(pthread_condattr_init(&ca), 0);
+	assert_int_equal(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC), 0);
+	assert_int_equal(pthread_cond_init(&g.cv, &ca), 0);
+	pthread_condattr_destroy(&ca);
+	assert_int_equal(pthread_mutex_init(&g.mu, NULL), 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, guard_main, &g), 0);
+	int rc = pl_engine_run(e);
+	pthread_mutex_lock(&g.mu);
+	g.done = 1;
+	pthread_cond_signal(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	pthread_join(t, NULL);
+	pthread_cond_destroy(&g.cv);
+	pthread_mutex_destroy(&g.mu);
+	return rc;
+}
+
 void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct run *r)
 {
 	pl_diags d;
@@ -41,7 +122,7 @@ void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct ru
 		pthread_t t;
 		if (during != NULL)
 			assert_int_equal(pthread_create(&t, NULL, during_main, &dur), 0);
-		r->rc = pl_engine_run(e);
+		r->rc = run_guarded(e);
 		if (during != NULL)
 			pthread_join(t, NULL);
 		f = fmemopen(r->errors, sizeof(r->errors) - 1, "w");

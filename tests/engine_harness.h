@@ -24,11 +24,21 @@ struct run {
 	int aborted;
 };
 
+/* The hang guard: a run in which no message moves for this long prints
+ * pl_engine_dump() (which node waits on which channel), then what the
+ * run_on_hang() hook prints, and aborts the test program. */
+#define RUN_STALL_S 20
+
+/* Sets what the hang guard calls before aborting (e.g. to print the config
+ * of a generated graph); NULL for nothing. */
+void run_on_hang(void (*hook)(void *ctx), void *ctx);
+
 /* Called on a thread of its own while the pipeline runs (e.g. to stop it). */
 typedef void (*run_during_fn)(pl_engine *e, void *ctx);
 
-/* Runs a checked config and fills `r` (all but the config is freed); with
- * `during`, that runs concurrently with pl_engine_run(). */
+/* Runs a checked config under the hang guard and fills `r` (all but the
+ * config is freed); with `during`, that runs concurrently with
+ * pl_engine_run(). */
 void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct run *r);
 
 /* Checks `yaml` against the built-in stages and `stages` (n of them; the

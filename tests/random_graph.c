@@ -165,7 +165,7 @@ void rg_order_kept(const struct rg_graph *g, int kept[RG_MAX_SINKS][RG_MAX_GENS]
 	int keep[RG_MAX_CHANS][RG_MAX_GENS]; /* every path here keeps the generator's order */
 	for (unsigned i = 0; i < g->n_nodes; i++) {
 		const struct rg_node *n = &g->node[i];
-		int out[RG_MAX_GENS];
+		int out[RG_MAX_GENS] = { 0 }; /* all copied below; read up to n_gens */
 		for (unsigned k = 0; k < g->n_gens; k++) {
 			out[k] = 1;
 			for (unsigned j = 0; j < n->n_in; j++)

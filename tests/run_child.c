@@ -125,6 +125,8 @@ void child_start(struct child *c, const char *cwd, int in_fd, int err_fd, const 
 		dup2(in, 0);
 		dup2(fo, 1);
 		dup2(err_fd >= 0 ? err_fd : fe, 2);
+		/* NOLINTNEXTLINE(concurrency-mt-unsafe): the child, before exec */
+		putenv((char *)CHILD_WATCHDOG_ENV);
 		execv(PL_BINARY, (char *const *)argv);
 		int e = errno;
 		ssize_t w = write(exec_pipe[1], &e, sizeof(e));

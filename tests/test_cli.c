@@ -7,9 +7,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli_harness.h"
 
@@ -318,6 +322,110 @@ static void test_closed_stdout(void **state)
 	assert_non_null(strstr(res.err, "Broken pipe"));
 }
 
+/* A full disk under stdout (ENOSPC): the stdout sink's error names it,
+ * exit 1, and the summary still comes. */
+static void test_full_stdout(void **state)
+{
+	(void)state;
+	run(&res, NULL, STDOUT_FULL, (const char *const[]){ "run", "pipelines/hello.yaml", NULL });
+	assert_int_equal(res.code, 1);
+	assert_non_null(strstr(res.err, "pipeline: error: node 'print' (stage 'stdout'): cannot "
+					"write to standard output: No space left on device\n"));
+	assert_non_null(strstr(res.err, "pipeline: failed 'hello' in "));
+}
+
+/* A file sink on a full disk (/dev/full) under an endless generator: the
+ * error names the file and ENOSPC, exit 1, no hang. */
+static void test_full_disk_file_sink(void **state)
+{
+	(void)state;
+	run(&res,
+	    "version: 1\nnodes:\n"
+	    "  - {name: g, type: generator, stage: seq, output: a}\n"
+	    "  - {name: s, type: sink, stage: file, params: {path: /dev/full}, input: a}\n",
+	    STDOUT_FILE, (const char *const[]){ "run", "-q", "-", NULL });
+	assert_int_equal(res.code, 1);
+	assert_string_equal(res.err, "pipeline: error: node 's' (stage 'file'): cannot write to "
+				     "'/dev/full': No space left on device\n");
+}
+
+/* A file sink writing into a FIFO whose reader went away (EPIPE, not a
+ * SIGPIPE death): the error names the file, exit 1. */
+static void test_file_sink_reader_gone(void **state)
+{
+	(void)state;
+	char dir[64], fifo[128], yaml[512];
+	assert_int_equal(scratch_setup(dir, "epipe"), 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		int fd = open(fifo, O_RDONLY); /* waits for the writer, then goes */
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	snprintf(yaml, sizeof(yaml),
+		 "version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, output: a}\n"
+		 "  - {name: s, type: sink, stage: file, params: {path: '%s'}, input: a}\n",
+		 fifo);
+	run(&res, yaml, STDOUT_FILE, (const char *const[]){ "run", "-q", "-", NULL });
+	int status;
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	assert_int_equal(res.code, 1);
+	char expect[256];
+	snprintf(expect, sizeof(expect),
+		 "pipeline: error: node 's' (stage 'file'): cannot write to '%s': Broken pipe\n",
+		 fifo);
+	assert_string_equal(res.err, expect);
+	assert_int_equal(scratch_teardown(dir), 0);
+}
+
+/* --watchdog: while a stage holds a message longer than the period, where
+ * every worker is goes to stderr (the run goes on and finishes). */
+static void test_watchdog_dump(void **state)
+{
+	(void)state;
+	run(&res,
+	    "version: 1\nnodes:\n"
+	    "  - {name: src, type: generator, stage: seq, params: {count: 2}, output: jobs}\n"
+	    "  - {name: work, type: fan-out, stage: delay, params: {ms: 700}, input: jobs, "
+	    "output: out}\n"
+	    "  - {name: print, type: sink, stage: stdout, input: out}\n"
+	    "channels:\n  jobs: {buffer: 4}\n  out: {buffer: 0}\n",
+	    STDOUT_FILE, (const char *const[]){ "run", "-q", "--watchdog", "0.2", "-", NULL });
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "1\n2\n");
+	const char *dump = strstr(res.err, "pipeline: watchdog: no message has moved for ");
+	assert_non_null(dump);
+	assert_non_null(strstr(dump, " s (--watchdog 0.2); where the workers are:\n"
+				     "  node 'src' (generator, stage 'seq'), 1 worker:\n"
+				     "    1 returned\n"
+				     "  node 'work' (fan-out, stage 'delay'), 1 worker:\n"
+				     "    1 in the stage's own code (not waiting on a channel)\n"
+				     "  node 'print' (sink, stage 'stdout'), 1 worker:\n"
+				     "    1 waiting to receive on 'out', for "));
+	assert_non_null(strstr(dump, " s (rendezvous)\n  channel 'jobs': "));
+	assert_non_null(strstr(dump, "pipeline: watchdog: the run goes on; SIGINT (Ctrl-C) drains "
+				     "it, a second one stops it at once\n"));
+}
+
+/* PIPELINE_WATCHDOG gives --watchdog's default, checked like the option. */
+static void test_watchdog_env(void **state)
+{
+	(void)state;
+	run_env(&res, (const char *const[]){ "PIPELINE_WATCHDOG=soon", NULL },
+		(const char *const[]){ "run", "pipelines/hello.yaml", NULL });
+	assert_int_equal(res.code, 2);
+	assert_non_null(strstr(res.err,
+			       "run: PIPELINE_WATCHDOG needs a number of seconds between 0 "
+			       "and 1000000, got 'soon'"));
+	run(&res, NULL, STDOUT_FILE,
+	    (const char *const[]){ "run", "--watchdog", "-1", "pipelines/hello.yaml", NULL });
+	assert_int_equal(res.code, 2);
+	assert_non_null(strstr(res.err, "run: --watchdog needs a number of seconds"));
+}
+
 /* Every example in pipelines/ has its run checked above: a new example
  * must get its test. */
 static void test_every_example_is_checked(void **state)
@@ -423,6 +531,11 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_runtime_failure),
 		cmocka_unit_test(test_closed_stdout),
+		cmocka_unit_test(test_full_stdout),
+		cmocka_unit_test(test_watchdog_dump),
+		cmocka_unit_test(test_watchdog_env),
+		cmocka_unit_test(test_full_disk_file_sink),
+		cmocka_unit_test(test_file_sink_reader_gone),
 		cmocka_unit_test(test_stdin_has_one_reader),
 		cmocka_unit_test(test_broadcast),
 		cmocka_unit_test(test_ordered),

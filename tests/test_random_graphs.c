@@ -112,8 +112,13 @@ static void print_graph(const struct graph_run *gr, const char *why)
 		(unsigned long long)gr->seed, gr->index, program);
 }
 
+#define PL_STR2(x) #x
+#define PL_STR(x)  PL_STR2(x)
+
 /* The watchdog: a graph that runs for HANG_SECONDS is printed, then the
- * process aborts (ctest would otherwise only say "Timeout"). */
+ * process aborts (ctest would otherwise only say "Timeout").  A graph in
+ * which nothing moves for RUN_STALL_S s is caught sooner, by the harness's
+ * hang guard, with a dump of where each worker waits. */
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -149,6 +154,13 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+/* For the harness's hang guard (no message moved for RUN_STALL_S s): the
+ * graph goes with its dump. */
+static void print_hung_graph(void *ctx)
+{
+	print_graph(ctx, "hangs: no message moved for " PL_STR(RUN_STALL_S) " s");
+}
+
 static void watch(const struct graph_run *gr)
 {
 	pthread_mutex_lock(&dog.mu);
@@ -161,7 +173,9 @@ static void watch(const struct graph_run *gr)
 static void stop_later(pl_engine *e, void *ctx)
 {
 	const struct graph_run *gr = ctx;
-	usleep(gr->delay_us);
+	nanosleep(&(struct timespec){ .tv_sec = gr->delay_us / 1000000,
+				      .tv_nsec = (long)(gr->delay_us % 1000000) * 1000 },
+		  NULL);
 	pl_engine_stop(e);
 }
 
@@ -194,8 +208,10 @@ static unsigned run_graph(uint64_t seed, unsigned index, int may_stop, enum cs_f
 
 	cs_use(&gr->tally, fault);
 	watch(gr);
+	run_on_hang(print_hung_graph, gr);
 	run_yaml_with(gr->yaml, stages, sizeof(stages) / sizeof(stages[0]),
 		      gr->stop ? stop_later : NULL, gr, &gr->r);
+	run_on_hang(NULL, NULL);
 	watch(NULL);
 
 	memset(rep, 0, sizeof(*rep));

@@ -1,0 +1,145 @@
+/* test_engine_dump.c - pl_engine_dump(): where each worker of a running pipeline waits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_harness.h"
+#include "pipeline/plugin.h"
+
+/* hold: passes messages on, except "1", which it keeps until released. */
+static atomic_int released;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int hold_process(pl_worker *w, pl_msg *msg)
+{
+	const pl_host *h = w->host;
+	if (h->msg_len(msg) == 1 && *(const char *)h->msg_data(msg) == '1')
+		while (!atomic_load(&released) && !h->stopping(w))
+			sleep_ms(1);
+	return h->emit(w, msg) == 0 ? 0 : PL_ECANCELED;
+}
+
+static const pl_stage hold_stage = {
+	PL_STAGE_HEADER,         .kind = PL_STAGE_TRANSFORM,
+	.name = "hold",          .description = "keeps message '1' until released",
+	.process = hold_process,
+};
+
+static const pl_stage *const stages[] = { &hold_stage };
+
+/* What the dump must hold once the pipeline settles, and what it held. */
+struct expect {
+	const char *const *lines; /* NULL-ended substrings */
+	char dump[8192];
+	int matched;
+};
+
+/* Dumps until every expected line is there (at most 10 s), then releases
+ * the held message.  (No cmocka assertion here: another thread.) */
+static void settle_and_dump(pl_engine *e, void *ctx)
+{
+	struct expect *x = ctx;
+	for (int i = 0; i < 1000 && !x->matched; i++) {
+		FILE *f = fmemopen(x->dump, sizeof(x->dump) - 1, "w");
+		if (f == NULL)
+			break;
+		pl_engine_dump(e, f);
+		(void)fclose(f);
+		x->matched = 1;
+		for (size_t k = 0; x->lines[k] != NULL; k++)
+			if (strstr(x->dump, x->lines[k]) == NULL)
+				x->matched = 0;
+		if (!x->matched)
+			sleep_ms(10);
+	}
+	atomic_store(&released, 1);
+}
+
+static void check(struct expect *x)
+{
+	if (!x->matched) {
+		for (size_t k = 0; x->lines[k] != NULL; k++)
+			if (strstr(x->dump, x->lines[k]) == NULL)
+				print_message("missing: %s\n", x->lines[k]);
+		fail_msg("the dump never showed the expected state; the last one:\n%s", x->dump);
+	}
+}
+
+/* A generator blocked on a full channel, an ordered fan-out with one
+ * worker in its stage and one waiting for its turn, a sink starved. */
+static void test_dump_names_each_wait(void **state)
+{
+	(void)state;
+	atomic_store(&released, 0);
+	static const char *const lines[] = {
+		"  node 'gen' (generator, stage 'seq'), 1 worker:\n"
+		"    1 waiting to send on 'a', for ",
+		" s (2 of 2 buffered)\n  node 'work' (fan-out, stage 'hold'), 2 workers:\n",
+		"    1 in the stage's own code (not waiting on a channel)\n",
+		"    1 waiting for their turn to send (ordered), for ",
+		"  node 'sink' (sink, stage 'null'), 1 worker:\n"
+		"    1 waiting to receive on 'b', for ",
+		" s (0 of 1 buffered)\n  channel 'a': 2 of 2 buffered, 4 sent, 2 received\n"
+		"  channel 'b': 0 of 1 buffered, 0 sent, 0 received\n",
+		NULL,
+	};
+	struct expect x = { .lines = lines };
+	struct run r;
+	run_yaml_with("version: 1\nnodes:\n"
+		      "  - {name: gen, type: generator, stage: seq, params: {count: 10}, "
+		      "output: a}\n"
+		      "  - {name: work, type: fan-out, workers: 2, ordered: true, stage: hold, "
+		      "input: a, output: b}\n"
+		      "  - {name: sink, type: sink, stage: null, input: b}\n"
+		      "channels:\n  a: {buffer: 2}\n  b: {buffer: 1}\n",
+		      stages, 1, settle_and_dump, &x, &r);
+	check(&x);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(run_node(&r, "sink")->in, 10);
+}
+
+/* A generator held back by its rate, and the workers that returned. */
+static void test_dump_names_rate_and_returned(void **state)
+{
+	(void)state;
+	atomic_store(&released, 0);
+	static const char *const lines[] = {
+		"  node 'gen' (generator, stage 'seq'), 1 worker:\n"
+		"    1 held back by the node's rate, for ",
+		"  node 'sink' (sink, stage 'null'), 1 worker:\n"
+		"    1 waiting to receive on 'a', for ",
+		NULL,
+	};
+	struct expect x = { .lines = lines };
+	struct run r;
+	run_yaml_with("version: 1\nnodes:\n"
+		      "  - {name: gen, type: generator, stage: seq, params: {count: 2}, "
+		      "rate: 1/s, output: a}\n"
+		      "  - {name: sink, type: sink, stage: null, input: a}\n",
+		      stages, 1, settle_and_dump, &x, &r);
+	check(&x);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(run_node(&r, "sink")->in, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dump_names_each_wait),
+		cmocka_unit_test(test_dump_names_rate_and_returned),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
