@@ -196,10 +196,7 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 {
 	memset(out, 0, sizeof(*out));
 	out->drain_timeout = PL_DEFAULT_DRAIN_TIMEOUT;
-	const char *watchdog = spec->run ? getenv(PL_WATCHDOG_ENV) : NULL;
-	if (watchdog != NULL && watchdog[0] != '\0' &&
-	    parse_seconds(spec->name, PL_WATCHDOG_ENV, watchdog, &out->watchdog) != 0)
-		return PL_EXIT_USAGE;
+	out->watchdog = -1; /* not given: PIPELINE_WATCHDOG, checked after the options */
 	out->files = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->files));
 	out->plugins = pl_mem_calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out->plugins));
 	if (out->files == NULL || out->plugins == NULL || pl_cli_sets_init(&out->sets, argc) != 0) {
@@ -231,6 +228,17 @@ int pl_cli_parse(int argc, char **argv, const pl_cli_spec *spec, pl_cli_args *ou
 				return code;
 		}
 	}
+	if (out->watchdog < 0) {
+		const char *env = spec->run ? getenv(PL_WATCHDOG_ENV) : NULL;
+		out->watchdog = 0;
+		if (env != NULL && env[0] != '\0' &&
+		    parse_seconds(spec->name, PL_WATCHDOG_ENV, env, &out->watchdog) != 0)
+			return PL_EXIT_USAGE;
+		out->watchdog_from_env = out->watchdog > 0;
+	}
+	if (out->watchdog > 0 && out->watchdog < 0.1)
+		return pl_cli_usage("%s: the watchdog's period is at least 0.1 seconds (0: none)",
+				    spec->name);
 	if (out->metrics_interval > 0 && out->metrics_json == NULL)
 		return pl_cli_usage("%s: --metrics-interval needs --metrics-json FILE", spec->name);
 	if (out->metrics_interval > 0 && out->metrics_interval < 0.05)

@@ -67,6 +67,7 @@ typedef struct pl_cli_args {
 	double metrics_interval;  /* --metrics-interval SECONDS (0: at the end only) */
 	double drain_timeout;     /* --drain-timeout SECONDS (0: no limit) */
 	double watchdog;          /* --watchdog SECONDS (0: none) */
+	int watchdog_from_env;    /* ...given by PIPELINE_WATCHDOG */
 } pl_cli_args;
 
 /* The environment variable that gives --watchdog's default. */

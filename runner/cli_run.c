@@ -73,10 +73,15 @@ static int run_monitored(pl_engine *e, const pl_cli_args *a, int *sig, pl_monito
 		.metrics_interval = a->metrics_interval,
 		.drain_timeout = a->drain_timeout,
 		.watchdog = a->watchdog,
+		.watchdog_origin = a->watchdog_from_env ? PL_WATCHDOG_ENV : "--watchdog",
 	};
 	pl_monitor *m = NULL;
 	if (pl_monitor_start(e, &mo, &m) != 0)
-		fputs("pipeline: warning: cannot watch for signals; Ctrl-C will not drain\n",
+		fputs(a->watchdog > 0
+			      ? "pipeline: warning: cannot start the monitor thread; Ctrl-C "
+				"will not drain and the watchdog is off\n"
+			      : "pipeline: warning: cannot watch for signals; Ctrl-C will not "
+				"drain\n",
 		      stderr);
 	int rc = pl_engine_run(e);
 	*sig = pl_monitor_finish(m);

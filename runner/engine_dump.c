@@ -13,6 +13,8 @@ enum where {
 	AT_SEND,    /* blocked sending on `chan` */
 	AT_TURN,    /* an ordered worker waiting for its turn to send */
 	AT_RATE,    /* held back by the node's rate */
+	AT_RETRY,   /* sleeping before a retry (on_error: retry's backoff) */
+	AT_OTHER,   /* beyond MAX_GROUPS different places */
 };
 
 /* Workers of one node in the same place. */
@@ -54,7 +56,14 @@ static enum where locate(const pl_engine *e, struct en_worker *w, uint64_t now, 
 		return AT_NOT_STARTED;
 	if (pl__counted(&c->end_ns) != 0)
 		return AT_RETURNED;
+	/* (Relaxed reads of markers each worker sets around its waits: a dump
+	 * taken just as a wait begins or ends may describe the one before.) */
 	int waiting = atomic_load_explicit(&w->waiting, memory_order_relaxed);
+	uint64_t retry = pl__counted(&w->retry_since);
+	if (waiting == EN_WAIT_RETRY && retry != 0) {
+		*for_ns = now > retry ? now - retry : 0;
+		return AT_RETRY;
+	}
 	uint64_t in_since = pl__counted(&c->in_since), out_since = pl__counted(&c->out_since);
 	uint64_t since = in_since != 0 ? in_since : out_since;
 	if (since == 0)
@@ -72,13 +81,18 @@ static enum where locate(const pl_engine *e, struct en_worker *w, uint64_t now, 
 	return AT_SEND;
 }
 
-/* Adds a worker to the groups of its node (the last group takes the rest). */
+/* Adds a worker to the groups of its node; past MAX_GROUPS - 1 places, the
+ * last group counts the workers "elsewhere". */
 static size_t add(struct group *g, size_t n, enum where where, int chan, uint64_t for_ns)
 {
 	size_t i = 0;
 	while (i < n && (g[i].where != where || g[i].chan != chan))
 		i++;
 	if (i == n) {
+		if (n == MAX_GROUPS - 1) {
+			where = AT_OTHER;
+			chan = -1;
+		}
 		if (n == MAX_GROUPS)
 			i = n - 1;
 		else
@@ -127,6 +141,13 @@ static void print_group(const pl_engine *e, const struct group *g, FILE *out)
 	case AT_RATE:
 		fprintf(out, "held back by the node's rate, for %.1f s\n", secs);
 		return;
+	case AT_RETRY:
+		fprintf(out, "waiting to retry a failed message (retry backoff), for %.1f s\n",
+			secs);
+		return;
+	case AT_OTHER:
+		fprintf(out, "elsewhere (waiting on other channels)\n");
+		return;
 	}
 	if (g->chan >= 0)
 		print_chan_state(e, g->chan, out);
@@ -136,6 +157,7 @@ static void print_group(const pl_engine *e, const struct group *g, FILE *out)
 void pl_engine_dump(const pl_engine *e, FILE *out)
 {
 	uint64_t now = pl__now_ns();
+	flockfile(out); /* one block, not interleaved with workers' log lines */
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		const struct en_node *n = &e->nodes[i];
 		struct group g[MAX_GROUPS];
@@ -160,6 +182,7 @@ void pl_engine_dump(const pl_engine *e, FILE *out)
 		fprintf(out, "  channel '%s': %zu of %zu buffered, %llu sent, %llu received\n",
 			m.name, m.buffered, m.capacity, m.sent, m.received);
 	}
+	funlockfile(out);
 }
 
 unsigned long long pl_engine_moved(const pl_engine *e)

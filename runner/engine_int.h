@@ -57,7 +57,7 @@ struct en_node;
 
 /* What a worker blocked with a `since` set is waiting for, beside a channel
  * (for pl_engine_dump()). */
-enum en_wait { EN_WAIT_CHANNEL, EN_WAIT_TURN, EN_WAIT_RATE };
+enum en_wait { EN_WAIT_CHANNEL, EN_WAIT_TURN, EN_WAIT_RATE, EN_WAIT_RETRY };
 
 struct en_worker {
 	pl_worker pub; /* first: a pl_worker * from a stage is an en_worker * */
@@ -71,7 +71,8 @@ struct en_worker {
 	/* For pl_engine_dump(), relaxed: the output a send now going on is
 	 * for, and what a wait with out_since or in_since set is for. */
 	_Atomic(pl_chan_tx *) sending_on;
-	atomic_int waiting; /* enum en_wait */
+	atomic_int waiting;      /* enum en_wait */
+	pl__counter retry_since; /* a retry's backoff began (counted as busy), or 0 */
 	/* Written by the worker's own thread only; read after join. */
 	int rc; /* the failure that ended the worker, 0 if none */
 	char error[256];

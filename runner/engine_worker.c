@@ -237,7 +237,12 @@ static int handle(struct en_worker *w, const pl_stage *st, pl_msg *msg)
 		if (backoff > 60000000000u)
 			backoff = 60000000000u;
 		drop_held(w);
-		if (pl__sleep(backoff, w, node_cancelled) != 0) {
+		atomic_store_explicit(&w->waiting, EN_WAIT_RETRY, memory_order_relaxed);
+		atomic_store_explicit(&w->retry_since, pl__now_ns(), memory_order_relaxed);
+		int slept = pl__sleep(backoff, w, node_cancelled);
+		atomic_store_explicit(&w->retry_since, 0, memory_order_relaxed);
+		atomic_store_explicit(&w->waiting, EN_WAIT_CHANNEL, memory_order_relaxed);
+		if (slept != 0) {
 			pl_msg_free(orig);
 			return LOST;
 		}

@@ -18,19 +18,17 @@ static const char *const point_env[PL_FAULT_POINTS] = {
 	[PL_FAULT_THREAD] = "PIPELINE_FAULT_THREAD",
 };
 
-/* Per point: the use that fails (0: none), uses so far, and whether it fired.
+/* Per point: the use that fails (0: none) and the uses so far.
  * Relaxed atomics: the only ordering that matters is that exactly one use
  * sees count == target, which the atomic increment gives. */
 static struct {
 	_Atomic unsigned long target, count;
-	atomic_int fired;
 } points[PL_FAULT_POINTS];
 
 void pl_fault_arm(enum pl_fault_point point, unsigned long n)
 {
 	atomic_store(&points[point].target, 0);
 	atomic_store(&points[point].count, 0);
-	atomic_store(&points[point].fired, 0);
 	atomic_store(&points[point].target, n);
 }
 
@@ -43,14 +41,12 @@ void pl_fault_arm_from_env(void)
 		char *end;
 		errno = 0;
 		unsigned long n = strtoul(v, &end, 10);
-		if (errno == 0 && *end == '\0')
+		if (errno == 0 && *end == '\0' && v[0] >= '0' && v[0] <= '9')
 			pl_fault_arm((enum pl_fault_point)p, n);
+		else
+			fprintf(stderr, "pipeline: warning: %s='%s' is not a count; ignored\n",
+				point_env[p], v);
 	}
-}
-
-int pl_fault_fired(enum pl_fault_point point)
-{
-	return atomic_load(&points[point].fired);
 }
 
 int pl__fault_hit(enum pl_fault_point point)
@@ -62,7 +58,6 @@ int pl__fault_hit(enum pl_fault_point point)
 		atomic_fetch_add_explicit(&points[point].count, 1, memory_order_relaxed) + 1;
 	if (n != target)
 		return 0;
-	atomic_store(&points[point].fired, 1);
 	/* stderr is unbuffered: this line allocates nothing. */
 	fprintf(stderr, "pipeline: fault injection: %s #%lu fails\n", point_names[point], n);
 	return 1;

@@ -6,8 +6,10 @@
 #include <pthread.h>
 
 /*
- * Compiled only with -DPL_FAULT_INJECTION=ON (CMake); otherwise every hook
- * is a constant 0 and costs nothing.  Modelled on SQLite's fault simulator.
+ * Compiled only with -DPL_FAULT_INJECTION=ON (CMake); otherwise the hooks
+ * are the plain calls (mem.h's are malloc() and friends,
+ * pl__thread_create() is pthread_create()), the variables below are
+ * ignored, and it costs nothing.  Modelled on SQLite's fault simulator.
  *
  * A fault point is armed with a number n: its n-th use from then on fails,
  * once, and the uses after it succeed again (so the code's recovery path
@@ -25,17 +27,14 @@ enum pl_fault_point { PL_FAULT_ALLOC, PL_FAULT_THREAD, PL_FAULT_POINTS };
 
 #ifdef PL_FAULT_INJECTION
 
-/* Arms `point` to fail its n-th use from now (0 disarms), and forgets
- * whether it fired.  Thread-safe; meant to be called before a run. */
+/* Arms `point` to fail its n-th use from now (0 disarms).  Thread-safe;
+ * meant to be called before a run. */
 void pl_fault_arm(enum pl_fault_point point, unsigned long n);
 
 /* Arms the fault points from PIPELINE_FAULT_ALLOC / PIPELINE_FAULT_THREAD
- * (main() calls it once, before anything else).  An unparsable value is
- * ignored. */
+ * (main() calls it once, before anything else).  A value that is not a
+ * count is ignored with a warning. */
 void pl_fault_arm_from_env(void);
-
-/* Has the armed fault of `point` fired since it was armed? */
-int pl_fault_fired(enum pl_fault_point point);
 
 /* Counts a use of `point`: nonzero when this use must fail. */
 int pl__fault_hit(enum pl_fault_point point);

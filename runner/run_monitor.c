@@ -236,14 +236,20 @@ static void watch(struct pl_monitor *m, struct stall *st, double now)
 	st->reported = 1;
 	if (m->opt.progress)
 		pl_progress_clear(stderr);
+	flockfile(stderr);
 	fprintf(stderr,
-		"pipeline: watchdog: no message has moved for %.1f s (--watchdog %g); where "
+		"pipeline: watchdog: no message has moved for at least %.1f s (%s %g); where "
 		"the workers are:\n",
-		now - st->since, m->opt.watchdog);
+		now - st->since,
+		m->opt.watchdog_origin != NULL ? m->opt.watchdog_origin : "--watchdog",
+		m->opt.watchdog);
 	pl_engine_dump(m->e, stderr);
-	fputs("pipeline: watchdog: the run goes on; SIGINT (Ctrl-C) drains it, a second one "
-	      "stops it at once\n",
+	fputs(pl_engine_stopped(m->e) ? "pipeline: watchdog: the run goes on, draining; another "
+					"SIGINT (Ctrl-C) stops it at once\n"
+				      : "pipeline: watchdog: the run goes on; SIGINT (Ctrl-C) "
+					"drains it, a second one stops it at once\n",
 	      stderr);
+	funlockfile(stderr);
 }
 
 static void *monitor_main(void *arg)

@@ -8,12 +8,14 @@
 typedef struct pl_monitor pl_monitor;
 
 typedef struct pl_monitor_options {
-	int progress;             /* draw the progress line on stderr (a terminal) */
-	const char *metrics_path; /* write JSON metrics there, or NULL */
-	double metrics_interval;  /* seconds between writes while running; 0: at the end only */
-	double drain_timeout;     /* seconds a drain may take after a signal; 0: no limit */
-	double watchdog;          /* seconds without a message moving before the workers'
-				   * whereabouts are printed (pl_engine_dump); 0: never */
+	int progress;                /* draw the progress line on stderr (a terminal) */
+	const char *metrics_path;    /* write JSON metrics there, or NULL */
+	double metrics_interval;     /* seconds between writes while running; 0: at the end only */
+	double drain_timeout;        /* seconds a drain may take after a signal; 0: no limit */
+	double watchdog;             /* seconds without a message moving before the workers'
+				      * whereabouts are printed (pl_engine_dump); 0: never */
+	const char *watchdog_origin; /* how the user set it, for the message:
+				      * "--watchdog" or "PIPELINE_WATCHDOG" */
 } pl_monitor_options;
 
 /*
@@ -22,8 +24,8 @@ typedef struct pl_monitor_options {
  * the monitor thread: the first
  * signal calls pl_engine_stop() (drain), a second one, or the drain timeout,
  * pl_engine_abort().  With a watchdog, a stall (no message moved for that
- * long) prints pl_engine_dump() to stderr, once per stall.  Returns 0, or PL_EAGAIN / PL_ENOMEM (nothing changed).
- * Ownership: borrows `e` and `opt` until pl_monitor_finish().
+ * long) prints pl_engine_dump() to stderr, once per stall.  Returns 0, or PL_EAGAIN / PL_ENOMEM
+ * (nothing changed). Ownership: borrows `e` and `opt` until pl_monitor_finish().
  */
 int pl_monitor_start(pl_engine *e, const pl_monitor_options *opt, pl_monitor **out);
 

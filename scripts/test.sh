@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# test.sh - the whole test suite: gcc build, a bounded libFuzzer run of the config loader
-# (docs/fuzzing.md), clang ASan+UBSan build, gcc TSan build, each under ctest.
+# test.sh - the whole test suite: clang-tidy and cppcheck, then the gcc build (with the
+# valgrind runs), a bounded libFuzzer run of the config loader (docs/fuzzing.md), the clang
+# ASan+UBSan build with fault injection (docs/reliability.md), the gcc TSan build, each under
+# ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh

@@ -316,7 +316,7 @@ static void test_closed_stdout(void **state)
 	    "version: 1\nnodes:\n"
 	    "  - {name: g, type: generator, stage: seq, output: a}\n"
 	    "  - {name: s, type: sink, stage: stdout, input: a}\n",
-	    1, (const char *const[]){ "run", "-q", "-", NULL });
+	    STDOUT_CLOSED, (const char *const[]){ "run", "-q", "-", NULL });
 	assert_int_equal(res.code, 1);
 	assert_non_null(strstr(res.err, "pipeline: error: node 's' (stage 'stdout'): "));
 	assert_non_null(strstr(res.err, "Broken pipe"));
@@ -396,7 +396,8 @@ static void test_watchdog_dump(void **state)
 	    STDOUT_FILE, (const char *const[]){ "run", "-q", "--watchdog", "0.2", "-", NULL });
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.out, "1\n2\n");
-	const char *dump = strstr(res.err, "pipeline: watchdog: no message has moved for ");
+	const char *dump =
+		strstr(res.err, "pipeline: watchdog: no message has moved for at least ");
 	assert_non_null(dump);
 	assert_non_null(strstr(dump, " s (--watchdog 0.2); where the workers are:\n"
 				     "  node 'src' (generator, stage 'seq'), 1 worker:\n"
@@ -424,6 +425,20 @@ static void test_watchdog_env(void **state)
 	    (const char *const[]){ "run", "--watchdog", "-1", "pipelines/hello.yaml", NULL });
 	assert_int_equal(res.code, 2);
 	assert_non_null(strstr(res.err, "run: --watchdog needs a number of seconds"));
+	/* The option wins over the variable, and --help needs neither. */
+	run_env(&res, (const char *const[]){ "PIPELINE_WATCHDOG=soon", NULL },
+		(const char *const[]){ "run", "-q", "--watchdog", "5", "pipelines/hello.yaml",
+				       NULL });
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.err, "");
+	run_env(&res, (const char *const[]){ "PIPELINE_WATCHDOG=soon", NULL },
+		(const char *const[]){ "run", "--help", NULL });
+	assert_int_equal(res.code, 0);
+	assert_non_null(strstr(res.out, "--watchdog SEC"));
+	run(&res, NULL, STDOUT_FILE,
+	    (const char *const[]){ "run", "--watchdog", "0.05", "pipelines/hello.yaml", NULL });
+	assert_int_equal(res.code, 2);
+	assert_non_null(strstr(res.err, "the watchdog's period is at least 0.1 seconds (0: none)"));
 }
 
 /* Every example in pipelines/ has its run checked above: a new example

@@ -38,7 +38,20 @@ static const pl_stage hold_stage = {
 	.process = hold_process,
 };
 
-static const pl_stage *const stages[] = { &hold_stage };
+/* refuse: fails every message. */
+static int refuse_process(pl_worker *w, pl_msg *msg)
+{
+	w->host->msg_free(msg);
+	return w->host->failf(w, "refused");
+}
+
+static const pl_stage refuse_stage = {
+	PL_STAGE_HEADER,           .kind = PL_STAGE_TRANSFORM,
+	.name = "refuse",          .description = "fails every message",
+	.process = refuse_process,
+};
+
+static const pl_stage *const stages[] = { &hold_stage, &refuse_stage };
 
 /* What the dump must hold once the pipeline settles, and what it held. */
 struct expect {
@@ -105,7 +118,7 @@ static void test_dump_names_each_wait(void **state)
 		      "input: a, output: b}\n"
 		      "  - {name: sink, type: sink, stage: null, input: b}\n"
 		      "channels:\n  a: {buffer: 2}\n  b: {buffer: 1}\n",
-		      stages, 1, settle_and_dump, &x, &r);
+		      stages, 2, settle_and_dump, &x, &r);
 	check(&x);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(run_node(&r, "sink")->in, 10);
@@ -123,16 +136,54 @@ static void test_dump_names_rate_and_returned(void **state)
 		"    1 waiting to receive on 'a', for ",
 		NULL,
 	};
+	static const char *const after[] = {
+		"  node 'gen' (generator, stage 'seq'), 1 worker:\n    1 returned\n", NULL
+	};
 	struct expect x = { .lines = lines };
 	struct run r;
 	run_yaml_with("version: 1\nnodes:\n"
 		      "  - {name: gen, type: generator, stage: seq, params: {count: 2}, "
 		      "rate: 1/s, output: a}\n"
 		      "  - {name: sink, type: sink, stage: null, input: a}\n",
-		      stages, 1, settle_and_dump, &x, &r);
+		      stages, 2, settle_and_dump, &x, &r);
 	check(&x);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(run_node(&r, "sink")->in, 2);
+
+	/* Once the generator is done and the sink waits for the end. */
+	struct expect y = { .lines = after };
+	run_yaml_with("version: 1\nnodes:\n"
+		      "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
+		      "output: a}\n"
+		      "  - {name: work, type: fan-out, stage: hold, input: a, output: b}\n"
+		      "  - {name: sink, type: sink, stage: null, input: b}\n",
+		      stages, 2, settle_and_dump, &y, &r);
+	check(&y);
+	assert_int_equal(r.rc, 0);
+}
+
+/* A worker sleeping through a retry's backoff is said to, not "in the
+ * stage's own code" (it is not running the stage). */
+static void test_dump_names_retry_backoff(void **state)
+{
+	(void)state;
+	static const char *const lines[] = {
+		"  node 'work' (fan-out, stage 'refuse'), 1 worker:\n"
+		"    1 waiting to retry a failed message (retry backoff), for ",
+		NULL,
+	};
+	struct expect x = { .lines = lines };
+	struct run r;
+	run_yaml_with("version: 1\nnodes:\n"
+		      "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
+		      "output: a}\n"
+		      "  - {name: work, type: fan-out, stage: refuse, input: a, output: b, "
+		      "retry: {attempts: 2, backoff_ms: 1500}, on_error: skip}\n"
+		      "  - {name: sink, type: sink, stage: null, input: b}\n",
+		      stages, 2, settle_and_dump, &x, &r);
+	check(&x);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(run_node(&r, "work")->skipped, 1);
 }
 
 int main(void)
@@ -140,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dump_names_each_wait),
 		cmocka_unit_test(test_dump_names_rate_and_returned),
+		cmocka_unit_test(test_dump_names_retry_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,12 +37,21 @@ static int run_armed(const char *var, unsigned long n, const char *clear, const 
 	snprintf(env, sizeof(env), "%s=%lu", var, n);
 	run_env(&res, (const char *const[]){ env, NULL }, args);
 	int fired = strstr(res.err, "pipeline: fault injection: ") != NULL;
+	/* (Whatever ASAN_OPTIONS says: a report is a failure, not an exit 1.) */
+	if (strstr(res.err, "Sanitizer") != NULL || strstr(res.err, "runtime error:") != NULL)
+		fail_msg("%s: '%s %s' gave a sanitizer report:\n%s", env, args[0], args[1],
+			 res.err);
 	if (res.code > 2)
 		fail_msg("%s: '%s %s' ended with %d (a crash or a sanitizer report):\n%s", env,
 			 args[0], args[1], res.code, res.err);
 	if (!fired && res.code != 0)
 		fail_msg("%s: '%s %s' failed with no fault injected:\n%s", env, args[0], args[1],
 			 res.err);
+	/* Surviving a failure is fine, silently is not: a warning says what
+	 * was given up (the signal monitor, a dead letter's reason...). */
+	if (fired && res.code == 0 && strstr(res.err, "warning: ") == NULL)
+		fail_msg("%s: '%s %s' survived the fault without a warning:\n%s", env, args[0],
+			 args[1], res.err);
 	if (fired && res.code != 0 && strstr(res.err, clear) == NULL)
 		fail_msg("%s: '%s %s' exited %d without saying '%s':\n%s", env, args[0], args[1],
 			 res.code, clear, res.err);
