@@ -24,6 +24,8 @@ suite() {
 		-DPL_FUZZ=OFF -DPL_SANITIZE= -DPL_FAULT_INJECTION=OFF "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs" >/dev/null
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+	# What the random graphs proved in this build (docs/reliability.md), visible in CI.
+	grep -a -h '^random graphs: [0-9]* graphs' "$dir/Testing/Temporary/LastTest.log" || true
 }
 
 # Static analysis first, the quickest to fail (about a minute): any clang-tidy or cppcheck finding.

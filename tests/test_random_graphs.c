@@ -280,9 +280,9 @@ static void test_random_graphs(void **state)
 				 i + 1);
 		}
 	}
-	print_message("random graphs: %u graphs (%u stopped, %u of them part-way), %u nodes, %u "
-		      "worker threads, %llu messages emitted, %llu delivered to sinks, %llu "
-		      "channel transfers, %.2f s\n",
+	print_message("random graphs: %u graphs each delivered every message exactly once per "
+		      "path (%u stopped, %u of them part-way): %u nodes, %u worker threads, %llu "
+		      "messages emitted, %llu delivered to sinks, %llu channel transfers, %.2f s\n",
 		      tt.graphs, tt.stopped, tt.part_way, tt.nodes, tt.threads, tt.emitted,
 		      tt.delivered, tt.transfers, now_s() - t0);
 	free(gr);
