@@ -91,12 +91,23 @@ static void check(struct expect *x)
 	}
 }
 
+/* Runs `yaml` with a message '1' held until the dump shows every one of
+ * `lines` (NULL-ended), failing the test when it never does. */
+static void run_until_dumped(const char *yaml, const char *const *lines, struct run *r)
+{
+	static struct expect x; /* (8 KiB: not on a test's stack) */
+	memset(&x, 0, sizeof(x));
+	x.lines = lines;
+	atomic_store(&released, 0);
+	run_yaml_with(yaml, stages, sizeof(stages) / sizeof(stages[0]), settle_and_dump, &x, r);
+	check(&x);
+}
+
 /* A generator blocked on a full channel, an ordered fan-out with one
  * worker in its stage and one waiting for its turn, a sink starved. */
 static void test_dump_names_each_wait(void **state)
 {
 	(void)state;
-	atomic_store(&released, 0);
 	static const char *const lines[] = {
 		"  node 'gen' (generator, stage 'seq'), 1 worker:\n"
 		"    1 waiting to send on 'a', for ",
@@ -109,17 +120,15 @@ static void test_dump_names_each_wait(void **state)
 		"  channel 'b': 0 of 1 buffered, 0 sent, 0 received\n",
 		NULL,
 	};
-	struct expect x = { .lines = lines };
 	struct run r;
-	run_yaml_with("version: 1\nnodes:\n"
-		      "  - {name: gen, type: generator, stage: seq, params: {count: 10}, "
-		      "output: a}\n"
-		      "  - {name: work, type: fan-out, workers: 2, ordered: true, stage: hold, "
-		      "input: a, output: b}\n"
-		      "  - {name: sink, type: sink, stage: null, input: b}\n"
-		      "channels:\n  a: {buffer: 2}\n  b: {buffer: 1}\n",
-		      stages, 2, settle_and_dump, &x, &r);
-	check(&x);
+	run_until_dumped("version: 1\nnodes:\n"
+			 "  - {name: gen, type: generator, stage: seq, params: {count: 10}, "
+			 "output: a}\n"
+			 "  - {name: work, type: fan-out, workers: 2, ordered: true, stage: hold, "
+			 "input: a, output: b}\n"
+			 "  - {name: sink, type: sink, stage: null, input: b}\n"
+			 "channels:\n  a: {buffer: 2}\n  b: {buffer: 1}\n",
+			 lines, &r);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(run_node(&r, "sink")->in, 10);
 }
@@ -128,7 +137,6 @@ static void test_dump_names_each_wait(void **state)
 static void test_dump_names_rate_and_returned(void **state)
 {
 	(void)state;
-	atomic_store(&released, 0);
 	static const char *const lines[] = {
 		"  node 'gen' (generator, stage 'seq'), 1 worker:\n"
 		"    1 held back by the node's rate, for ",
@@ -139,26 +147,22 @@ static void test_dump_names_rate_and_returned(void **state)
 	static const char *const after[] = {
 		"  node 'gen' (generator, stage 'seq'), 1 worker:\n    1 returned\n", NULL
 	};
-	struct expect x = { .lines = lines };
 	struct run r;
-	run_yaml_with("version: 1\nnodes:\n"
-		      "  - {name: gen, type: generator, stage: seq, params: {count: 2}, "
-		      "rate: 1/s, output: a}\n"
-		      "  - {name: sink, type: sink, stage: null, input: a}\n",
-		      stages, 2, settle_and_dump, &x, &r);
-	check(&x);
+	run_until_dumped("version: 1\nnodes:\n"
+			 "  - {name: gen, type: generator, stage: seq, params: {count: 2}, "
+			 "rate: 1/s, output: a}\n"
+			 "  - {name: sink, type: sink, stage: null, input: a}\n",
+			 lines, &r);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(run_node(&r, "sink")->in, 2);
 
 	/* Once the generator is done and the sink waits for the end. */
-	struct expect y = { .lines = after };
-	run_yaml_with("version: 1\nnodes:\n"
-		      "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
-		      "output: a}\n"
-		      "  - {name: work, type: fan-out, stage: hold, input: a, output: b}\n"
-		      "  - {name: sink, type: sink, stage: null, input: b}\n",
-		      stages, 2, settle_and_dump, &y, &r);
-	check(&y);
+	run_until_dumped("version: 1\nnodes:\n"
+			 "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
+			 "output: a}\n"
+			 "  - {name: work, type: fan-out, stage: hold, input: a, output: b}\n"
+			 "  - {name: sink, type: sink, stage: null, input: b}\n",
+			 after, &r);
 	assert_int_equal(r.rc, 0);
 }
 
@@ -172,16 +176,14 @@ static void test_dump_names_retry_backoff(void **state)
 		"    1 waiting to retry a failed message (retry backoff), for ",
 		NULL,
 	};
-	struct expect x = { .lines = lines };
 	struct run r;
-	run_yaml_with("version: 1\nnodes:\n"
-		      "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
-		      "output: a}\n"
-		      "  - {name: work, type: fan-out, stage: refuse, input: a, output: b, "
-		      "retry: {attempts: 2, backoff_ms: 1500}, on_error: skip}\n"
-		      "  - {name: sink, type: sink, stage: null, input: b}\n",
-		      stages, 2, settle_and_dump, &x, &r);
-	check(&x);
+	run_until_dumped("version: 1\nnodes:\n"
+			 "  - {name: gen, type: generator, stage: seq, params: {count: 1}, "
+			 "output: a}\n"
+			 "  - {name: work, type: fan-out, stage: refuse, input: a, output: b, "
+			 "retry: {attempts: 2, backoff_ms: 1500}, on_error: skip}\n"
+			 "  - {name: sink, type: sink, stage: null, input: b}\n",
+			 lines, &r);
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(run_node(&r, "work")->skipped, 1);
 }
