@@ -1,71 +1,119 @@
-/* chan.c - bounded MPMC channel: a ring under one mutex and three condition variables. */
+/* chan.c - bounded channels: a lock-free ring that parks only when it must (chan_int.h). */
 #include "chan.h"
 
 #include <assert.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <sched.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "chan_int.h"
 #include "mem.h"
 #include "msg.h"
 
 /*
- * Lock order: only `mu`; no function calls out while holding it.
+ * The ring (capacity >= 1).  Positions only grow: the message sent at
+ * position p lives in cell p % slots.  A cell's seq is 2p when a sender may
+ * fill it at p, 2p + 1 once it holds p's message, and 2(p + slots) once its
+ * receiver emptied it, ready for the sender at p + slots.  (Vyukov's queue
+ * counts by one, which cannot tell "full at p" from "free at p + 1" with a
+ * single cell; counting by two can, so buffer 1 needs no special case.)
+ * A sender claims p by a compare-and-swap of `tail` from p to p + 1 when
+ * the cell's seq is 2p, a receiver by one of `head` when it is 2p + 1; the
+ * seq stores that follow (release) hand the cell over, the seq loads
+ * (acquire) take it.
  *
- * The ring holds `slots` pointers: `capacity` of them, or one for a
- * rendezvous channel, whose sender then also waits (on `taken`) until the
- * receive counter passes the ticket its message got.
+ * Waiting: a thread that finds the ring full (or empty) spins, yields,
+ * then parks: under `mu` it counts itself in
+ * senders.waiters (receivers.waiters), checks its cell once more and
+ * sleeps on senders.cv (receivers.cv).  Whoever hands a cell over the
+ * other way loads the waiter count after its seq store; both sides' store
+ * and load are sequentially consistent, so either the parker sees the cell
+ * or the other side sees the parker, takes `mu` (which the parker holds
+ * until it sleeps) and signals.  No wake-up is lost and, while nobody
+ * parks, nobody takes the lock.
+ *
+ * How long to spin and to yield adapts per channel side, as glibc's
+ * adaptive mutexes do: a wait that ended while spinning lengthens the next
+ * spin, one that had to yield or park shortens it, and so on.  Spinning
+ * pays when the other side runs on another core, and is waste when it
+ * waits for this core: then a yield hands the core over at once.  The
+ * engine turns spinning off (pl_chan_set_spin()) when its threads
+ * outnumber the cores.
+ *
+ * Lock order: only `mu`, held for parking and signalling, never across a
+ * call out.
  */
 
-struct pl_chan_tx {
-	pl_chan *chan;
-};
+/* Spins before yielding: at most about 10 us, at least a quick look. */
+#define SPIN_MAX   400
+#define SPIN_MIN   8
+#define SPIN_START 100
+/* Yields before parking: letting a thread that shares this core run
+ * (the other side, often) costs far less than sleeping and being woken. */
+#define YIELD_MAX   64
+#define YIELD_MIN   2
+#define YIELD_START 8
 
-struct pl_chan_rx {
-	pl_chan *chan;
-};
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
 
-struct pl_chan {
-	pthread_mutex_t mu;
-	pthread_cond_t not_full;  /* senders wait for room */
-	pthread_cond_t not_empty; /* receivers wait for a message */
-	pthread_cond_t taken;     /* rendezvous senders wait for pick-up */
-	pl_msg **ring;
-	size_t slots;    /* ring size: max(capacity, 1) */
-	size_t capacity; /* as created; 0 = rendezvous */
-	size_t head;     /* index of the oldest message */
-	size_t count;    /* messages buffered */
-	unsigned wait_send, wait_recv;
-	int closed;
-	int aborted;
-	uint64_t sent;
-	uint64_t received;
-	size_t high_water;
-	struct pl_chan_tx tx;
-	struct pl_chan_rx rx;
-};
+static int is_pow2(size_t n)
+{
+	return n != 0 && (n & (n - 1)) == 0;
+}
 
 int pl_chan_create(size_t capacity, pl_chan **out)
+{
+	return pl_chan_create_ends(capacity, 0, 0, out);
+}
+
+int pl_chan_create_ends(size_t capacity, unsigned senders, unsigned receivers, pl_chan **out)
 {
 	*out = NULL;
 	if (capacity > PL_CHAN_MAX_CAPACITY)
 		return PL_EINVAL;
-	pl_chan *c = pl_mem_calloc(1, sizeof(*c));
+	pl_chan *c = pl_mem_aligned_calloc(PL_CACHE_LINE, sizeof(*c));
 	if (c == NULL)
 		return PL_ENOMEM;
 	c->capacity = capacity;
-	c->slots = capacity > 0 ? capacity : 1;
-	c->ring = pl_mem_calloc(c->slots, sizeof(*c->ring));
-	if (c->ring == NULL) {
-		free(c);
-		return PL_ENOMEM;
+	c->single_sender = senders == 1;
+	c->single_receiver = receivers == 1;
+	if (capacity > 0) {
+		c->slots = capacity;
+		c->pow2 = is_pow2(capacity);
+		c->mask = c->pow2 ? capacity - 1 : 0;
+		c->cells = pl_mem_calloc(capacity, sizeof(*c->cells));
+		if (c->cells == NULL) {
+			free(c);
+			return PL_ENOMEM;
+		}
+		for (size_t i = 0; i < capacity; i++)
+			atomic_init(&c->cells[i].seq, 2 * (uint64_t)i);
 	}
+	atomic_init(&c->closed, 0);
+	atomic_init(&c->aborted, 0);
+	atomic_init(&c->tail, 0);
+	atomic_init(&c->head, 0);
+	atomic_init(&c->high_water, 0);
+	c->spin = 1;
+	atomic_init(&c->senders.spin_limit, SPIN_START);
+	atomic_init(&c->receivers.spin_limit, SPIN_START);
+	atomic_init(&c->senders.yield_limit, YIELD_START);
+	atomic_init(&c->receivers.yield_limit, YIELD_START);
+	atomic_init(&c->senders.waiters, 0);
+	atomic_init(&c->senders.wake_pending, 0);
+	atomic_init(&c->receivers.waiters, 0);
+	atomic_init(&c->receivers.wake_pending, 0);
 	if (pthread_mutex_init(&c->mu, NULL) != 0)
 		goto fail_mu;
-	if (pthread_cond_init(&c->not_full, NULL) != 0)
+	if (pthread_cond_init(&c->senders.cv, NULL) != 0)
 		goto fail_full;
-	if (pthread_cond_init(&c->not_empty, NULL) != 0)
+	if (pthread_cond_init(&c->receivers.cv, NULL) != 0)
 		goto fail_empty;
 	if (pthread_cond_init(&c->taken, NULL) != 0)
 		goto fail_taken;
@@ -75,13 +123,13 @@ int pl_chan_create(size_t capacity, pl_chan **out)
 	return 0;
 
 fail_taken:
-	pthread_cond_destroy(&c->not_empty);
+	pthread_cond_destroy(&c->receivers.cv);
 fail_empty:
-	pthread_cond_destroy(&c->not_full);
+	pthread_cond_destroy(&c->senders.cv);
 fail_full:
 	pthread_mutex_destroy(&c->mu);
 fail_mu:
-	free(c->ring);
+	free(c->cells);
 	free(c);
 	return PL_ENOMEM;
 }
@@ -90,14 +138,28 @@ void pl_chan_destroy(pl_chan *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->count; i++)
-		pl_msg_free(c->ring[(c->head + i) % c->slots]);
+	if (c->capacity == 0) {
+		pl_msg_free(c->sync.slot);
+	} else {
+		uint64_t head = atomic_load_explicit(&c->head, memory_order_relaxed);
+		uint64_t tail = atomic_load_explicit(&c->tail, memory_order_relaxed);
+		for (uint64_t p = head; p < tail; p++)
+			pl_msg_free(c->cells[p % c->slots].msg);
+	}
 	pthread_cond_destroy(&c->taken);
-	pthread_cond_destroy(&c->not_empty);
-	pthread_cond_destroy(&c->not_full);
+	pthread_cond_destroy(&c->receivers.cv);
+	pthread_cond_destroy(&c->senders.cv);
 	pthread_mutex_destroy(&c->mu);
-	free(c->ring);
+	free(c->cells);
 	free(c);
+}
+
+void pl_chan_set_spin(pl_chan *c, int spin)
+{
+	c->spin = spin != 0;
+	unsigned limit = spin ? SPIN_START : 0;
+	atomic_store_explicit(&c->senders.spin_limit, limit, memory_order_relaxed);
+	atomic_store_explicit(&c->receivers.spin_limit, limit, memory_order_relaxed);
 }
 
 pl_chan_tx *pl_chan_sender(pl_chan *c)
@@ -115,30 +177,285 @@ size_t pl_chan_capacity(const pl_chan *c)
 	return c->capacity;
 }
 
-static uint64_t now_ns(void)
+static inline struct chan_cell *cell_at(pl_chan *c, uint64_t pos)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return &c->cells[c->pow2 ? (size_t)(pos & c->mask) : (size_t)(pos % c->slots)];
 }
 
-/* Starts timing a wait: now, published in *since for live readers. */
-static uint64_t wait_begins(_Atomic uint64_t *since)
+static inline int aborted(pl_chan *c)
 {
-	uint64_t t0 = now_ns();
-	if (since != NULL)
-		atomic_store_explicit(since, t0, memory_order_relaxed);
-	return t0;
+	return atomic_load_explicit(&c->aborted, memory_order_relaxed);
 }
 
-/* Ends a wait that began at t0 (0: there was none).  *since stays set: the
- * caller clears it once it has counted *waited_ns, so that a live reader
- * never sees the wait in neither place. */
-static void wait_ends(uint64_t t0, uint64_t *waited_ns, _Atomic uint64_t *since)
+static inline int closed(pl_chan *c)
 {
-	(void)since;
-	if (t0 != 0)
-		*waited_ns = now_ns() - t0;
+	return atomic_load_explicit(&c->closed, memory_order_acquire);
+}
+
+/* How one send or receive waits. */
+struct wait_state {
+	unsigned steps;       /* taken so far */
+	unsigned spin_limit;  /* the first ones spin */
+	unsigned yield_limit; /* the next ones yield; then it parks */
+};
+
+static void wait_start(struct wait_state *ws, struct chan_park *park)
+{
+	ws->steps = 0;
+	ws->spin_limit = atomic_load_explicit(&park->spin_limit, memory_order_relaxed);
+	ws->yield_limit = atomic_load_explicit(&park->yield_limit, memory_order_relaxed);
+}
+
+static unsigned grow(unsigned v, unsigned max)
+{
+	return v + v / 4 + 1 > max ? max : v + v / 4 + 1;
+}
+
+static unsigned shrink(unsigned v, unsigned min)
+{
+	return v / 2 < min ? min : v / 2;
+}
+
+/* After a wait: whatever sufficed (spinning, yielding) gets longer next
+ * time, whatever did not gets shorter.  A channel that must not spin keeps
+ * a spin limit of 0. */
+static void wait_end(const struct wait_state *ws, struct chan_park *park, int spin)
+{
+	unsigned s = ws->spin_limit, y = ws->yield_limit;
+	if (ws->steps <= s) {
+		s = grow(s, SPIN_MAX);
+	} else {
+		s = spin ? shrink(s, SPIN_MIN) : 0;
+		y = ws->steps <= ws->spin_limit + y ? grow(y, YIELD_MAX) : shrink(y, YIELD_MIN);
+	}
+	if (s != ws->spin_limit)
+		atomic_store_explicit(&park->spin_limit, s, memory_order_relaxed);
+	if (y != ws->yield_limit)
+		atomic_store_explicit(&park->yield_limit, y, memory_order_relaxed);
+}
+
+/*
+ * One step of waiting for `cell` to reach `want` (or beyond, when another
+ * thread took it first), or for the channel to end: a spin, a yield, or a
+ * park on `park`.  Returns when it is worth looking again.
+ *
+ * `wake_pending` spares the other side a lock and a signal per message
+ * while a woken thread has not run yet.  It is set only under `mu`, with
+ * a signal, and only while `waiters` (read under `mu`) counts a thread:
+ * every counted thread is then in pthread_cond_wait() or woken and
+ * waiting for `mu`, so one of them returns from it after the set.  Each
+ * returning thread clears it (seq_cst, under `mu`) before it looks at its
+ * cell again.  So a hand-over that finds it set is seen by that look.
+ * Every parked thread waits at a position no later than the oldest one not
+ * yet handed over, so the hand-over of that one lets whoever wakes go on,
+ * and a thread that goes on takes everything ready before it parks again.
+ */
+static void wait_step(pl_chan *c, struct chan_cell *cell, uint64_t want, struct wait_state *ws,
+		      struct chan_park *park)
+{
+	ws->steps++;
+	if (ws->steps <= ws->spin_limit) {
+		cpu_relax();
+		return;
+	}
+	if (ws->steps <= ws->spin_limit + ws->yield_limit) {
+		sched_yield();
+		return;
+	}
+	pthread_mutex_lock(&c->mu);
+	atomic_fetch_add_explicit(&park->waiters, 1, memory_order_seq_cst);
+	while ((int64_t)(atomic_load_explicit(&cell->seq, memory_order_seq_cst) - want) < 0 &&
+	       !atomic_load_explicit(&c->aborted, memory_order_seq_cst) &&
+	       !atomic_load_explicit(&c->closed, memory_order_seq_cst)) {
+		pthread_cond_wait(&park->cv, &c->mu);
+		atomic_store_explicit(&park->wake_pending, 0, memory_order_seq_cst);
+	}
+	atomic_fetch_sub_explicit(&park->waiters, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Wakes one thread parked on `park`, if any and none was woken already;
+ * called after a seq_cst hand-over of a cell. */
+static inline void wake_one(pl_chan *c, struct chan_park *park)
+{
+	if (atomic_load_explicit(&park->waiters, memory_order_seq_cst) == 0 ||
+	    atomic_load_explicit(&park->wake_pending, memory_order_seq_cst) != 0)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (atomic_load_explicit(&park->waiters, memory_order_relaxed) != 0 &&
+	    atomic_load_explicit(&park->wake_pending, memory_order_relaxed) == 0) {
+		atomic_store_explicit(&park->wake_pending, 1, memory_order_seq_cst);
+		pthread_cond_signal(&park->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Records that `fill` messages were buffered at once (any sender). */
+static inline void note_fill(pl_chan *c, size_t fill)
+{
+	size_t hw = atomic_load_explicit(&c->high_water, memory_order_relaxed);
+	while (fill > hw &&
+	       !atomic_compare_exchange_weak_explicit(&c->high_water, &hw, fill,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+/*
+ * The high-water mark after the message at `pos` was published: the fill
+ * up to it is pos + 1 - head.  Our acquire of its cell saw the release of
+ * the cell's previous receiver, so head >= pos + 1 - slots: at most the
+ * capacity; receivers may also have passed it already (<= 0).
+ *
+ * A single sender keeps a copy of head, refreshed only when the fill it
+ * gives (an upper bound, since head only grows) could beat the mark: the
+ * mark stays exact, and a sender that keeps the ring full or ahead of its
+ * mark does not read the receivers' cache line on every message.
+ */
+static inline void update_high_water(pl_chan *c, uint64_t pos)
+{
+	if (c->single_sender) {
+		size_t hw = atomic_load_explicit(&c->high_water, memory_order_relaxed);
+		if (hw == c->slots || pos + 1 - c->cached_head <= hw)
+			return; /* full once already, or no new mark possible */
+		c->cached_head = atomic_load_explicit(&c->head, memory_order_relaxed);
+		int64_t fill = (int64_t)(pos + 1 - c->cached_head);
+		assert(fill <= (int64_t)c->slots);
+		if (fill > (int64_t)hw)
+			atomic_store_explicit(&c->high_water, (size_t)fill, memory_order_relaxed);
+		return;
+	}
+	int64_t fill = (int64_t)(pos + 1 - atomic_load_explicit(&c->head, memory_order_relaxed));
+	assert(fill <= (int64_t)c->slots);
+	if (fill > 0)
+		note_fill(c, (size_t)fill);
+}
+
+/*
+ * Claims the next position to send at: returns 0 and stores it in *pos,
+ * or PL_ECANCELED / PL_ECLOSED.  Waits while the ring is full; *t0 says
+ * when that began (0: it did not).  A single sender owns `tail` and
+ * advances it with a plain store once its message is in.
+ */
+static int claim_send(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint64_t *since)
+{
+	struct wait_state ws = { 0, 0, 0 };
+	uint64_t pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+	for (;;) {
+		if (aborted(c))
+			return PL_ECANCELED;
+		if (closed(c))
+			return PL_ECLOSED;
+		struct chan_cell *cell = cell_at(c, pos);
+		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
+		int64_t dif = (int64_t)(seq - 2 * pos);
+		if (dif == 0) {
+			if (c->single_sender)
+				break;
+			if (atomic_compare_exchange_weak_explicit(&c->tail, &pos, pos + 1,
+								  memory_order_relaxed,
+								  memory_order_relaxed))
+				break;
+			continue; /* pos now holds the tail another sender left */
+		}
+		if (dif > 0) {
+			/* Another sender took pos: look again. */
+			pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+			continue;
+		}
+		/* Full: the receiver of pos - slots has not emptied the cell. */
+		if (*t0 == 0) {
+			*t0 = pl__chan_wait_begins(since);
+			wait_start(&ws, &c->senders);
+		}
+		wait_step(c, cell, 2 * pos, &ws, &c->senders);
+		pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+	}
+	if (*t0 != 0)
+		wait_end(&ws, &c->senders, c->spin);
+	*pos_out = pos;
+	return 0;
+}
+
+/* Ownership: on success the channel takes `msg`; on failure the caller keeps it. */
+static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since)
+{
+	uint64_t t0 = 0, pos = 0;
+	int rc = claim_send(c, &pos, &t0, since);
+	if (rc == 0) {
+		struct chan_cell *cell = cell_at(c, pos);
+		cell->msg = msg;
+		if (c->single_sender)
+			atomic_store_explicit(&c->tail, pos + 1, memory_order_relaxed);
+		atomic_store_explicit(&cell->seq, 2 * pos + 1, memory_order_seq_cst);
+		update_high_water(c, pos);
+		wake_one(c, &c->receivers);
+	}
+	pl__chan_wait_ends(t0, waited_ns);
+	return rc;
+}
+
+/* Claims the next position to receive at, as claim_send() does;
+ * PL_ECLOSED once the channel is closed and drained. */
+static int claim_recv(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint64_t *since)
+{
+	struct wait_state ws = { 0, 0, 0 };
+	uint64_t pos = atomic_load_explicit(&c->head, memory_order_relaxed);
+	for (;;) {
+		if (aborted(c))
+			return PL_ECANCELED;
+		struct chan_cell *cell = cell_at(c, pos);
+		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
+		int64_t dif = (int64_t)(seq - (2 * pos + 1));
+		if (dif == 0) {
+			if (c->single_receiver)
+				break;
+			if (atomic_compare_exchange_weak_explicit(&c->head, &pos, pos + 1,
+								  memory_order_relaxed,
+								  memory_order_relaxed))
+				break;
+			continue;
+		}
+		if (dif > 0) {
+			pos = atomic_load_explicit(&c->head, memory_order_relaxed);
+			continue;
+		}
+		/* Empty.  Once closed, every send has returned (the producer
+		 * closes after its last one), so a tail past pos is a message
+		 * being published: wait for it; otherwise the stream ended. */
+		if (closed(c) && atomic_load_explicit(&c->tail, memory_order_acquire) == pos)
+			return PL_ECLOSED;
+		if (*t0 == 0) {
+			*t0 = pl__chan_wait_begins(since);
+			wait_start(&ws, &c->receivers);
+		}
+		wait_step(c, cell, 2 * pos + 1, &ws, &c->receivers);
+		pos = atomic_load_explicit(&c->head, memory_order_relaxed);
+	}
+	if (*t0 != 0)
+		wait_end(&ws, &c->receivers, c->spin);
+	*pos_out = pos;
+	return 0;
+}
+
+/* Ownership: on success the caller owns *out. */
+static int ring_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *seq_out,
+		     _Atomic uint64_t *since)
+{
+	uint64_t t0 = 0, pos = 0;
+	int rc = claim_recv(c, &pos, &t0, since);
+	if (rc == 0) {
+		struct chan_cell *cell = cell_at(c, pos);
+		*out = cell->msg;
+		cell->msg = NULL;
+		if (seq_out != NULL)
+			*seq_out = pos;
+		if (c->single_receiver)
+			atomic_store_explicit(&c->head, pos + 1, memory_order_release);
+		atomic_store_explicit(&cell->seq, 2 * (pos + c->slots), memory_order_seq_cst);
+		wake_one(c, &c->senders);
+	}
+	pl__chan_wait_ends(t0, waited_ns);
+	return rc;
 }
 
 int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
@@ -150,54 +467,11 @@ int pl_chan_send(pl_chan_tx *tx, pl_msg *msg)
 int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since)
 {
 	pl_chan *c = tx->chan;
-	uint64_t t0 = 0;
 	assert(msg != NULL);
 	*waited_ns = 0;
-	pthread_mutex_lock(&c->mu);
-	if (c->count == c->slots && !c->closed && !c->aborted)
-		t0 = wait_begins(since);
-	while (c->count == c->slots && !c->closed && !c->aborted) {
-		c->wait_send++;
-		pthread_cond_wait(&c->not_full, &c->mu);
-		c->wait_send--;
-	}
-	if (c->aborted || c->closed) {
-		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
-		pthread_mutex_unlock(&c->mu);
-		wait_ends(t0, waited_ns, since);
-		return rc;
-	}
-	c->ring[(c->head + c->count) % c->slots] = msg;
-	c->count++;
-	uint64_t ticket = ++c->sent;
-	if (c->count > c->high_water)
-		c->high_water = c->count;
-	if (c->wait_recv > 0)
-		pthread_cond_signal(&c->not_empty);
-	if (c->capacity == 0) {
-		/* The message is the channel's now; wait for its pick-up, or
-		 * for close, after which a drain owns it. */
-		if (c->received < ticket && !c->closed && !c->aborted && t0 == 0)
-			t0 = wait_begins(since);
-		while (c->received < ticket && !c->closed && !c->aborted)
-			pthread_cond_wait(&c->taken, &c->mu);
-		if (c->received < ticket && c->aborted) {
-			/* Aborted before pick-up: like every blocked send, fail
-			 * with PL_ECANCELED, so hand the message back.  It is
-			 * still the only one in the ring: nobody can send past
-			 * it until it is taken. */
-			assert(c->count == 1 && c->ring[c->head] == msg);
-			c->ring[c->head] = NULL;
-			c->count = 0;
-			c->sent--;
-			pthread_mutex_unlock(&c->mu);
-			wait_ends(t0, waited_ns, since);
-			return PL_ECANCELED;
-		}
-	}
-	pthread_mutex_unlock(&c->mu);
-	wait_ends(t0, waited_ns, since);
-	return 0;
+	if (c->capacity == 0)
+		return pl__chan_sync_send(c, msg, waited_ns, since);
+	return ring_send(c, msg, waited_ns, since);
 }
 
 int pl_chan_recv(pl_chan_rx *rx, pl_msg **out)
@@ -210,81 +484,58 @@ int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64
 		       _Atomic uint64_t *since)
 {
 	pl_chan *c = rx->chan;
-	uint64_t t0 = 0;
 	*out = NULL;
 	*waited_ns = 0;
-	pthread_mutex_lock(&c->mu);
-	if (c->count == 0 && !c->closed && !c->aborted)
-		t0 = wait_begins(since);
-	while (c->count == 0 && !c->closed && !c->aborted) {
-		c->wait_recv++;
-		pthread_cond_wait(&c->not_empty, &c->mu);
-		c->wait_recv--;
-	}
-	if (c->aborted || c->count == 0) {
-		int rc = c->aborted ? PL_ECANCELED : PL_ECLOSED;
-		pthread_mutex_unlock(&c->mu);
-		wait_ends(t0, waited_ns, since);
-		return rc;
-	}
-	if (seq != NULL)
-		*seq = c->received;
-	*out = c->ring[c->head];
-	c->ring[c->head] = NULL;
-	c->head = (c->head + 1) % c->slots;
-	c->count--;
-	c->received++;
-	if (c->wait_send > 0)
-		pthread_cond_signal(&c->not_full);
 	if (c->capacity == 0)
-		pthread_cond_broadcast(&c->taken);
-	pthread_mutex_unlock(&c->mu);
-	wait_ends(t0, waited_ns, since);
-	return 0;
+		return pl__chan_sync_recv(c, out, waited_ns, seq, since);
+	return ring_recv(c, out, waited_ns, seq, since);
 }
 
-/* Wakes everyone; called with `mu` held. */
-static void wake_all(pl_chan *c)
+/* Sets `flag` and wakes everyone: parked ring threads and rendezvous
+ * waiters re-check it under `mu`. */
+static int set_and_wake(pl_chan *c, atomic_int *flag)
 {
-	pthread_cond_broadcast(&c->not_full);
-	pthread_cond_broadcast(&c->not_empty);
+	pthread_mutex_lock(&c->mu);
+	int was = atomic_exchange_explicit(flag, 1, memory_order_seq_cst);
+	pthread_cond_broadcast(&c->senders.cv);
+	pthread_cond_broadcast(&c->receivers.cv);
 	pthread_cond_broadcast(&c->taken);
+	pthread_mutex_unlock(&c->mu);
+	return was;
 }
 
 int pl_chan_close(pl_chan_tx *tx)
 {
-	pl_chan *c = tx->chan;
-	pthread_mutex_lock(&c->mu);
-	int was_closed = c->closed;
-	c->closed = 1;
-	wake_all(c);
-	pthread_mutex_unlock(&c->mu);
-	return was_closed ? PL_ECLOSED : 0;
+	return set_and_wake(tx->chan, &tx->chan->closed) ? PL_ECLOSED : 0;
 }
 
 void pl_chan_abort(pl_chan *c)
 {
-	pthread_mutex_lock(&c->mu);
-	c->aborted = 1;
-	wake_all(c);
-	pthread_mutex_unlock(&c->mu);
+	(void)set_and_wake(c, &c->aborted);
 }
 
 uint64_t pl_chan_received(pl_chan_rx *rx)
 {
 	pl_chan *c = rx->chan;
-	pthread_mutex_lock(&c->mu);
-	uint64_t received = c->received;
-	pthread_mutex_unlock(&c->mu);
-	return received;
+	if (c->capacity == 0) {
+		pthread_mutex_lock(&c->mu);
+		uint64_t received = c->sync.received;
+		pthread_mutex_unlock(&c->mu);
+		return received;
+	}
+	return atomic_load_explicit(&c->head, memory_order_acquire);
 }
 
 void pl_chan_get_stats(pl_chan *c, pl_chan_stats *out)
 {
-	pthread_mutex_lock(&c->mu);
-	out->sent = c->sent;
-	out->received = c->received;
-	out->buffered = c->count;
-	out->high_water = c->high_water;
-	pthread_mutex_unlock(&c->mu);
+	if (c->capacity == 0) {
+		pl__chan_sync_stats(c, out);
+		return;
+	}
+	uint64_t received = atomic_load_explicit(&c->head, memory_order_relaxed);
+	uint64_t sent = atomic_load_explicit(&c->tail, memory_order_relaxed);
+	out->sent = sent;
+	out->received = received;
+	out->buffered = sent > received ? (size_t)(sent - received) : 0;
+	out->high_water = atomic_load_explicit(&c->high_water, memory_order_relaxed);
 }

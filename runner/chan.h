@@ -45,6 +45,23 @@ typedef struct pl_chan_stats {
 #define PL_CHAN_MAX_CAPACITY ((size_t)1 << 24)
 int pl_chan_create(size_t capacity, pl_chan **out);
 
+/*
+ * pl_chan_create() for a channel that exactly `senders` threads will ever
+ * send on, and `receivers` threads receive from (0: any number).  With
+ * one, that side of the ring needs no atomic read-modify-write per
+ * message.  Sends from different threads that never overlap (an ordered
+ * node's workers, one turn at a time) count as many senders.
+ */
+int pl_chan_create_ends(size_t capacity, unsigned senders, unsigned receivers, pl_chan **out);
+
+/*
+ * Whether a send or receive that must wait may spin a little first (the
+ * default), which pays when the threads on both sides each have a core,
+ * or should only yield the core, then park.  Call before the channel is
+ * used.
+ */
+void pl_chan_set_spin(pl_chan *c, int spin);
+
 /* Frees the channel and every message still buffered in it.  No thread may
  * use it any more.  NULL does nothing. */
 void pl_chan_destroy(pl_chan *c);

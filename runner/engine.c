@@ -3,9 +3,11 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine_int.h"
 #include "error.h"
@@ -66,6 +68,31 @@ static int setup_node(pl_engine *e, struct en_node *n)
 	return 0;
 }
 
+/* How many worker threads node `cn` runs. */
+static size_t node_threads(const pl_cfg_node *cn)
+{
+	return cn->type == PL_NODE_FANIN       ? cn->n_inputs
+	       : cn->type == PL_NODE_BROADCAST ? 1
+					       : (size_t)cn->workers;
+}
+
+/* Creates config channel `i`, telling it how many threads send on it (the
+ * producing node's workers) and receive from it (the consuming node's;
+ * a fan-in has one per input). */
+static int create_chan(const pl_config *cfg, size_t i, pl_chan **out)
+{
+	const pl_cfg_chan *ch = &cfg->chans[i];
+	size_t senders = 0, receivers = 0;
+	if (ch->producer >= 0)
+		senders = node_threads(&cfg->nodes[ch->producer]);
+	if (ch->consumer >= 0) {
+		const pl_cfg_node *cn = &cfg->nodes[ch->consumer];
+		receivers = cn->type == PL_NODE_FANIN ? 1 : node_threads(cn);
+	}
+	return pl_chan_create_ends((size_t)ch->buffer, senders > UINT_MAX ? 0 : (unsigned)senders,
+				   receivers > UINT_MAX ? 0 : (unsigned)receivers, out);
+}
+
 int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engine **out,
 		     pl_diags *d)
 {
@@ -92,17 +119,22 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	e->nodes = pl_mem_calloc(cfg->n_nodes ? cfg->n_nodes : 1, sizeof(*e->nodes));
 	if (e->chans == NULL || e->nodes == NULL)
 		goto oom;
-	for (size_t i = 0; i < cfg->n_chans; i++)
-		if (pl_chan_create((size_t)cfg->chans[i].buffer, &e->chans[i]) != 0)
+	/* Waits spin only when every thread can have a core to itself. */
+	size_t threads = 0;
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		threads += node_threads(&cfg->nodes[i]);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	for (size_t i = 0; i < cfg->n_chans; i++) {
+		if (create_chan(cfg, i, &e->chans[i]) != 0)
 			goto oom;
+		pl_chan_set_spin(e->chans[i], cpus > 0 && threads <= (size_t)cpus);
+	}
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
 		const pl_cfg_node *cn = &cfg->nodes[i];
 		struct en_node *n = &e->nodes[i];
 		n->cfg = cn;
 		n->engine = e;
-		n->n_workers = cn->type == PL_NODE_FANIN       ? cn->n_inputs
-			       : cn->type == PL_NODE_BROADCAST ? 1
-							       : (size_t)cn->workers;
+		n->n_workers = node_threads(cn);
 		n->workers = pl_mem_calloc(n->n_workers, sizeof(*n->workers));
 		e->n_nodes = i + 1;
 		if (n->workers == NULL || setup_node(e, n) != 0)
@@ -126,6 +158,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	int failed = 0;
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
+		assert(n->cfg != NULL); /* set before n_nodes counts it */
 		const pl_stage *st = n->cfg->stage_desc;
 		for (size_t j = 0; j < n->n_workers; j++) {
 			struct en_worker *w = &n->workers[j];
@@ -311,12 +344,22 @@ void pl_engine_destroy(pl_engine *e)
 	assert(e->nodes != NULL || e->n_nodes == 0); /* n_nodes counts the nodes set up */
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
+		assert(n->cfg != NULL); /* set before n_nodes counts it */
 		const pl_stage *st = n->cfg->stage_desc;
 		for (size_t j = 0; n->workers != NULL && j < n->n_workers; j++) {
 			if (n->workers[j].inited && st != NULL && st->fini != NULL)
 				st->fini(&n->workers[j].pub);
 			free(n->workers[j].held);
 		}
+	}
+	for (size_t i = 0; e->chans != NULL && i < e->cfg->n_chans; i++)
+		pl_chan_destroy(e->chans[i]);
+	free(e->chans);
+	for (size_t i = 0; i < e->n_nodes; i++) {
+		struct en_node *n = &e->nodes[i];
+		/* Last: every message was freed above (fini(), channels). */
+		for (size_t j = 0; n->workers != NULL && j < n->n_workers; j++)
+			pl__msg_cache_destroy(n->workers[j].msg_cache);
 		free(n->workers);
 		free(n->outs);
 		if (n->has_turn) {
@@ -325,9 +368,6 @@ void pl_engine_destroy(pl_engine *e)
 		}
 	}
 	free(e->nodes);
-	for (size_t i = 0; e->chans != NULL && i < e->cfg->n_chans; i++)
-		pl_chan_destroy(e->chans[i]);
-	free(e->chans);
 	pthread_cond_destroy(&e->changed);
 	pthread_mutex_destroy(&e->mu);
 	free(e);

@@ -10,6 +10,7 @@
 #include "chan.h"
 #include "config.h"
 #include "engine.h"
+#include "msg_cache.h"
 
 /*
  * A counter written by one thread (its worker's) and read by any: relaxed
@@ -81,6 +82,9 @@ struct en_worker {
 	/* ordered: the outputs of the current input, held until its turn. */
 	pl_msg **held;
 	size_t n_held, cap_held;
+	/* The blocks of the messages its thread allocates (created on first
+	 * need, freed by pl_engine_destroy()). */
+	pl_msg_cache *msg_cache;
 };
 
 struct en_node {

@@ -387,6 +387,7 @@ void *pl__worker_main(void *arg)
 	int rc = 0;
 
 	pl__count(&w->c.start_ns, pl__now_ns());
+	pl__msg_cache_attach(&w->msg_cache);
 	atomic_store_explicit(&w->running, 1, memory_order_relaxed);
 	if (n->cfg->type == PL_NODE_FANIN)
 		forward(w);
@@ -397,6 +398,7 @@ void *pl__worker_main(void *arg)
 	else
 		rc = consume(w, st);
 	atomic_store_explicit(&w->running, 0, memory_order_relaxed);
+	pl__msg_cache_detach();
 
 	/* PL_ECANCELED is a clean return only for a worker told to stop; from
 	 * any other it would leave its input unread and its upstream blocked. */

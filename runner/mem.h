@@ -42,7 +42,24 @@ static inline char *pl_mem_strndup(const char *s, size_t n)
 	return pl__fault_alloc() ? NULL : strndup(s, n);
 }
 
-#else
+#endif /* PL_FAULT_INJECTION */
+
+/* `size` zeroed bytes aligned to `align` (a power of two, a multiple of
+ * sizeof(void *)), released with free(3); NULL when out of memory. */
+static inline void *pl_mem_aligned_calloc(size_t align, size_t size)
+{
+	void *p = NULL;
+#ifdef PL_FAULT_INJECTION
+	if (pl__fault_alloc())
+		return NULL;
+#endif
+	if (posix_memalign(&p, align, size) != 0)
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+#ifndef PL_FAULT_INJECTION
 
 #define pl_mem_alloc   malloc
 #define pl_mem_calloc  calloc

@@ -1,6 +1,7 @@
-/* msg.c - messages: a length header and the bytes in one allocation, metadata beside them. */
+/* msg.c - messages: a length header and the bytes in one block, metadata beside them. */
 #include "msg.h"
 #include "mem.h"
+#include "msg_cache.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -11,22 +12,12 @@
 static const char *const meta_keys[] = { "node", "stage", "error", "attempts" };
 #define N_META (sizeof(meta_keys) / sizeof(meta_keys[0]))
 
-struct pl_msg {
-	size_t len;
-	char *meta; /* NULL, or the N_META values one after the other, each NUL-ended */
-	unsigned char data[];
-};
+/* A message's meta (struct pl_msg is in msg_cache.h) is NULL, or the N_META
+ * values one after the other, each NUL-ended. */
 
 pl_msg *pl_msg_new(size_t len)
 {
-	if (len > SIZE_MAX - sizeof(pl_msg))
-		return NULL;
-	pl_msg *msg = pl_mem_alloc(sizeof(pl_msg) + len);
-	if (msg != NULL) {
-		msg->len = len;
-		msg->meta = NULL;
-	}
-	return msg;
+	return pl__msg_block_new(len);
 }
 
 pl_msg *pl_msg_new_copy(const void *data, size_t len)
@@ -49,15 +40,15 @@ static size_t meta_size(const char *meta)
 pl_msg *pl_msg_copy(const pl_msg *msg)
 {
 	pl_msg *copy = pl_msg_new_copy(msg->data, msg->len);
-	if (copy == NULL || msg->meta == NULL)
+	if (copy == NULL || msg->u.meta == NULL)
 		return copy;
-	size_t size = meta_size(msg->meta);
-	copy->meta = pl_mem_alloc(size);
-	if (copy->meta == NULL) {
-		free(copy);
+	size_t size = meta_size(msg->u.meta);
+	copy->u.meta = pl_mem_alloc(size);
+	if (copy->u.meta == NULL) {
+		pl__msg_block_free(copy);
 		return NULL;
 	}
-	memcpy(copy->meta, msg->meta, size);
+	memcpy(copy->u.meta, msg->u.meta, size);
 	return copy;
 }
 
@@ -65,8 +56,9 @@ void pl_msg_free(pl_msg *msg)
 {
 	if (msg == NULL)
 		return;
-	free(msg->meta);
-	free(msg);
+	if (msg->u.meta != NULL)
+		free(msg->u.meta);
+	pl__msg_block_free(msg);
 }
 
 unsigned char *pl_msg_data(pl_msg *msg)
@@ -96,16 +88,16 @@ int pl_msg_set_failure(pl_msg *msg, const char *node, const char *stage, const c
 		memcpy(p, values[i], len);
 		p += len;
 	}
-	free(msg->meta);
-	msg->meta = meta;
+	free(msg->u.meta);
+	msg->u.meta = meta;
 	return 0;
 }
 
 const char *pl_msg_meta(const pl_msg *msg, const char *key)
 {
-	if (msg == NULL || msg->meta == NULL || key == NULL)
+	if (msg == NULL || msg->u.meta == NULL || key == NULL)
 		return NULL;
-	const char *p = msg->meta;
+	const char *p = msg->u.meta;
 	for (size_t i = 0; i < N_META; i++) {
 		if (strcmp(meta_keys[i], key) == 0)
 			return p;

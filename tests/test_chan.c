@@ -634,10 +634,11 @@ static void test_destroy_frees_buffered(void **state)
 
 /* ---- Stats. ------------------------------------------------------------ */
 
-static void test_stats(void **state)
+/* The counters, the high-water mark above all, also with one declared
+ * sender and receiver (the sender then reads the receivers' position only
+ * when the mark could grow: it must stay exact). */
+static void check_stats(pl_chan *c)
 {
-	(void)state;
-	pl_chan *c = new_chan(4);
 	pl_chan_stats st;
 	for (uint64_t i = 0; i < 3; i++)
 		send_id(c, i);
@@ -666,14 +667,31 @@ static void test_stats(void **state)
 	pl_chan_destroy(c);
 }
 
+static void test_stats(void **state)
+{
+	(void)state;
+	pl_chan *c = NULL;
+	check_stats(new_chan(4));
+	assert_int_equal(pl_chan_create_ends(4, 1, 1, &c), 0);
+	check_stats(c);
+}
+
 /* ---- Stress: P producers x C consumers. -------------------------------- */
 
-#define PRODUCERS 4
-#define CONSUMERS 4
+#define MAX_THREADS 4
 
+/*
+ * A stress case: `producers` threads send, `consumers` receive.  With
+ * `declared`, the channel is told those counts (pl_chan_create_ends()), as
+ * the engine tells it, so that a side with one thread takes the ring's
+ * single-sender or single-receiver path; without, every side takes the
+ * shared path.
+ */
 struct stress_case {
 	size_t capacity;
-	uint64_t total; /* messages, a multiple of PRODUCERS */
+	uint64_t total; /* messages, a multiple of producers */
+	int producers, consumers;
+	int declared;
 };
 
 /* A message's id is (producer << 40 | sequence number): unique and 64-bit. */
@@ -724,9 +742,10 @@ static void *producer_main(void *arg)
 struct consumer {
 	pl_chan *c;
 	uint64_t per_producer;
+	uint64_t producers;
 	unsigned char *counts; /* per id, saturating at 255 */
 	uint64_t received, checksum, bad_ids, out_of_order;
-	uint64_t next_seq[PRODUCERS]; /* FIFO per sender: seqs only increase */
+	uint64_t next_seq[MAX_THREADS]; /* FIFO per sender: seqs only increase */
 	int rc;
 };
 
@@ -741,7 +760,7 @@ static void *consumer_main(void *arg)
 		uint64_t producer = id >> SEQ_BITS, seq = id & (((uint64_t)1 << SEQ_BITS) - 1);
 		k->received++;
 		k->checksum += mix(id);
-		if (producer >= PRODUCERS || seq >= k->per_producer) {
+		if (producer >= k->producers || seq >= k->per_producer) {
 			k->bad_ids++;
 			continue;
 		}
@@ -758,38 +777,48 @@ static void *consumer_main(void *arg)
 static void test_stress(void **state)
 {
 	const struct stress_case *sc = *state;
-	uint64_t per = sc->total / PRODUCERS;
-	assert_int_equal(per * PRODUCERS, sc->total);
-	pl_chan *c = new_chan(sc->capacity);
+	const int producers = sc->producers, consumers = sc->consumers;
+	assert_true(producers <= MAX_THREADS && consumers <= MAX_THREADS);
+	uint64_t per = sc->total / (uint64_t)producers;
+	assert_int_equal(per * (uint64_t)producers, sc->total);
+	pl_chan *c = NULL;
+	if (sc->declared)
+		assert_int_equal(pl_chan_create_ends(sc->capacity, (unsigned)producers,
+						     (unsigned)consumers, &c),
+				 0);
+	else
+		c = new_chan(sc->capacity);
 
-	struct consumer cons[CONSUMERS];
-	pthread_t ct[CONSUMERS], pt[PRODUCERS];
-	for (int i = 0; i < CONSUMERS; i++) {
-		cons[i] = (struct consumer){ .c = c, .per_producer = per, .rc = 1 };
+	struct consumer cons[MAX_THREADS];
+	pthread_t ct[MAX_THREADS], pt[MAX_THREADS];
+	for (int i = 0; i < consumers; i++) {
+		cons[i] = (struct consumer){
+			.c = c, .per_producer = per, .producers = (uint64_t)producers, .rc = 1
+		};
 		cons[i].counts = calloc(sc->total, 1);
 		assert_non_null(cons[i].counts);
 		assert_int_equal(pthread_create(&ct[i], NULL, consumer_main, &cons[i]), 0);
 	}
-	struct producer prod[PRODUCERS];
-	for (int i = 0; i < PRODUCERS; i++) {
+	struct producer prod[MAX_THREADS];
+	for (int i = 0; i < producers; i++) {
 		prod[i] = (struct producer){ .c = c, .index = (uint64_t)i, .count = per, .rc = 1 };
 		assert_int_equal(pthread_create(&pt[i], NULL, producer_main, &prod[i]), 0);
 	}
-	for (int i = 0; i < PRODUCERS; i++) {
+	for (int i = 0; i < producers; i++) {
 		assert_int_equal(pthread_join(pt[i], NULL), 0);
 		assert_int_equal(prod[i].rc, 0);
 	}
 	assert_int_equal(pl_chan_close(pl_chan_sender(c)), 0);
-	for (int i = 0; i < CONSUMERS; i++)
+	for (int i = 0; i < consumers; i++)
 		assert_int_equal(pthread_join(ct[i], NULL), 0);
 
 	uint64_t expected_sum = 0;
-	for (uint64_t p = 0; p < PRODUCERS; p++)
+	for (uint64_t p = 0; p < (uint64_t)producers; p++)
 		for (uint64_t seq = 0; seq < per; seq++)
 			expected_sum += mix(make_id(p, seq));
 
 	uint64_t received = 0, checksum = 0;
-	for (int i = 0; i < CONSUMERS; i++) {
+	for (int i = 0; i < consumers; i++) {
 		assert_int_equal(cons[i].rc, PL_ECLOSED);
 		assert_int_equal(cons[i].bad_ids, 0);
 		assert_int_equal(cons[i].out_of_order, 0);
@@ -803,7 +832,7 @@ static void test_stress(void **state)
 	uint64_t missing = 0, duplicated = 0;
 	for (uint64_t j = 0; j < sc->total; j++) {
 		unsigned n = 0;
-		for (int i = 0; i < CONSUMERS; i++)
+		for (int i = 0; i < consumers; i++)
 			n += cons[i].counts[j];
 		missing += n == 0;
 		duplicated += n > 1;
@@ -818,23 +847,25 @@ static void test_stress(void **state)
 	assert_true(st.high_water >= 1);
 	assert_true(st.high_water <= (sc->capacity > 0 ? sc->capacity : 1));
 
-	for (int i = 0; i < CONSUMERS; i++)
+	for (int i = 0; i < consumers; i++)
 		free(cons[i].counts);
 	pl_chan_destroy(c);
 }
 
 /*
- * 1,000,000 messages each, except the rendezvous case: with capacity 0 and
- * 1 every message costs a couple of context switches (~15-20 us on a 2-core
- * machine, natively and under TSan alike), and 1M rendezvous messages alone
- * took ~19 s, which put the whole program near a minute under TSan.  200,000
- * still makes each producer hand over 50,000 messages through the one slot.
+ * 1,000,000 messages for the shared paths, 400,000 for the others, except
+ * the rendezvous case: with capacity 0 every message costs a couple of
+ * context switches (~15-20 us on a 2-core machine, natively and under TSan
+ * alike), and 1M rendezvous messages alone took ~19 s, which put the whole
+ * program near a minute under TSan.  200,000 still makes each producer
+ * hand over 50,000 messages through the one slot.  Capacities 3 and 7 are
+ * not powers of two (the ring then indexes by division).
  */
 static const struct stress_case stress_cases[] = {
-	{ 0, 200000 },
-	{ 1, 1000000 },
-	{ 64, 1000000 },
-	{ 1024, 1000000 },
+	{ 0, 200000, 4, 4, 0 },     { 1, 1000000, 4, 4, 0 },   { 64, 1000000, 4, 4, 0 },
+	{ 1024, 1000000, 4, 4, 0 }, { 3, 400000, 4, 4, 1 },    { 1, 400000, 1, 1, 1 },
+	{ 7, 400000, 1, 1, 1 },     { 1024, 400000, 1, 1, 1 }, { 1, 400000, 4, 1, 1 },
+	{ 64, 400000, 4, 1, 1 },    { 1, 400000, 1, 4, 1 },    { 64, 400000, 1, 4, 1 },
 };
 
 /* clang-format off */
@@ -865,6 +896,14 @@ int main(void)
 		STRESS_TEST(1, "test_stress_4x4_1M_capacity_1"),
 		STRESS_TEST(2, "test_stress_4x4_1M_capacity_64"),
 		STRESS_TEST(3, "test_stress_4x4_1M_capacity_1024"),
+		STRESS_TEST(4, "test_stress_4x4_declared_400k_capacity_3"),
+		STRESS_TEST(5, "test_stress_1x1_declared_400k_capacity_1"),
+		STRESS_TEST(6, "test_stress_1x1_declared_400k_capacity_7"),
+		STRESS_TEST(7, "test_stress_1x1_declared_400k_capacity_1024"),
+		STRESS_TEST(8, "test_stress_4x1_declared_400k_capacity_1"),
+		STRESS_TEST(9, "test_stress_4x1_declared_400k_capacity_64"),
+		STRESS_TEST(10, "test_stress_1x4_declared_400k_capacity_1"),
+		STRESS_TEST(11, "test_stress_1x4_declared_400k_capacity_64"),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
