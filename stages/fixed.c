@@ -7,7 +7,7 @@
 #include "mem.h"
 
 #define FIXED_MIN_SIZE 8
-#define FIXED_MAX_SIZE (16 * 1024 * 1024)
+#define FIXED_MAX_SIZE 16777216 /* 16 MiB */
 
 struct fixed {
 	uint64_t count; /* messages to emit; UINT64_MAX: unlimited */
