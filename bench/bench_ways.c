@@ -61,6 +61,11 @@ bench_meas bench_way_capi(const char *yaml, size_t stack_size, unsigned long lon
 		}
 	}
 	bench_proc_clear(&p);
+	m.has_steps = m.ok;
+	m.load = r.load;
+	m.create = r.create;
+	m.run = r.run;
+	m.destroy = r.destroy;
 	m.seconds = r.run;
 	m.rate = m.ok && r.run > 0 ? (double)n / r.run : 0;
 	if (rep != NULL)
@@ -165,17 +170,25 @@ void bench_log_meas(bench_log *log, const char *what, const bench_meas *m)
 {
 	log->runs++;
 	double t = bench_now() - log->t0;
-	if (m->ok)
-		fprintf(stderr, "[%4d %6.1fs] %s: %.0f msg/s in %.3f s, peak RSS %.1f MiB\n",
-			log->runs, t, what, m->rate, m->seconds, (double)m->maxrss_kib / 1024.0);
-	else {
+	if (!m->ok) {
 		log->failures++;
 		fprintf(stderr, "[%4d %6.1fs] %s\npl_bench: *** FAILED: %s ***\n", log->runs, t,
 			what, m->why);
+	} else {
+		fprintf(stderr, "[%4d %6.1fs] %s: %.0f msg/s in %.3f s, peak RSS %.1f MiB\n",
+			log->runs, t, what, m->rate, m->seconds, (double)m->maxrss_kib / 1024.0);
+		if (m->has_steps)
+			fprintf(stderr,
+				"             load %.1f ms, create %.1f ms, run %.1f ms, destroy "
+				"%.1f ms\n",
+				m->load * 1e3, m->create * 1e3, m->run * 1e3, m->destroy * 1e3);
 	}
 	if (log->raw != NULL) {
 		fprintf(log->raw, "%s ok=%d seconds=%.6f msgs_per_sec=%.0f maxrss_kib=%ld", what,
 			m->ok, m->seconds, m->rate, m->maxrss_kib);
+		if (m->has_steps)
+			fprintf(log->raw, " load_s=%.6f create_s=%.6f run_s=%.6f destroy_s=%.6f",
+				m->load, m->create, m->run, m->destroy);
 		if (!m->ok) {
 			/* One line: the reason with its spaces kept, quoted last. */
 			fprintf(log->raw, " why=\"");

@@ -16,6 +16,11 @@ typedef struct bench_meas {
 	double rate;     /* messages per second */
 	long maxrss_kib; /* the child's peak RSS, ru_maxrss from wait4() */
 	char why[512];   /* when !ok: what went wrong */
+	/* C API only: seconds of pl_load_text() (with the registry),
+	 * pl_engine_create(), pl_engine_run(), pl_engine_destroy() (with the
+	 * frees). */
+	int has_steps;
+	double load, create, run, destroy;
 } bench_meas;
 
 /* What the C API way checks at the sink besides its message count. */
