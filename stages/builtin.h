@@ -9,10 +9,12 @@
 /* Generators. */
 extern const pl_stage pl_stage_seq;   /* seq.c: decimal integers */
 extern const pl_stage pl_stage_lines; /* lines.c: the lines of a file or stdin */
+extern const pl_stage pl_stage_fixed; /* fixed.c: numbered messages of one size, for load */
 /* Transforms. */
 extern const pl_stage pl_stage_upper; /* upper.c: ASCII upper-case */
 extern const pl_stage pl_stage_grep;  /* grep.c: keep lines matching a regex */
 extern const pl_stage pl_stage_delay; /* delay.c: sleep, then pass on */
+extern const pl_stage pl_stage_hash;  /* hash.c: FNV-1a, rounds times: CPU-bound work */
 /* Sinks. */
 extern const pl_stage pl_stage_stdout; /* stdout.c: one line per message */
 extern const pl_stage pl_stage_file;   /* file.c: one line per message, to a file */
@@ -28,5 +30,12 @@ extern const size_t pl_builtin_stage_count;
  * failure); any other code is returned as is after recording why with
  * fail().  Threading: the worker's thread. */
 int pl_builtin_emit_result(pl_worker *w, int rc);
+
+/* Stores `v` little-endian in the 8 bytes at `p` (any alignment). */
+static inline void pl_builtin_put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
 
 #endif /* PL_STAGES_BUILTIN_H */

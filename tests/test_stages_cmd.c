@@ -44,10 +44,16 @@ static int teardown(void **state)
 static const struct {
 	const char *name, *kind, *node_type;
 } builtins[] = {
-	{ "seq", "generator", "generator" }, { "lines", "generator", "generator" },
-	{ "upper", "transform", "fan-out" }, { "grep", "transform", "fan-out" },
-	{ "delay", "transform", "fan-out" }, { "stdout", "sink", "sink" },
-	{ "file", "sink", "sink" },          { "null", "sink", "sink" },
+	{ "seq", "generator", "generator" },
+	{ "lines", "generator", "generator" },
+	{ "fixed", "generator", "generator" },
+	{ "upper", "transform", "fan-out" },
+	{ "grep", "transform", "fan-out" },
+	{ "delay", "transform", "fan-out" },
+	{ "hash", "transform", "fan-out" },
+	{ "stdout", "sink", "sink" },
+	{ "file", "sink", "sink" },
+	{ "null", "sink", "sink" },
 	{ "count", "sink", "sink" },
 };
 #define N_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
@@ -101,7 +107,7 @@ static void test_list_text(void **state)
 		assert_true(line[strlen(line) - 1] != ' ');
 	}
 	/* Widths depend on the plugins of the default directory, if any. */
-	assert_int_equal(line_of(res.out, 4, line, sizeof(line)), 0);
+	assert_int_equal(line_of(res.out, 5, line, sizeof(line)), 0);
 	assert_string_equal(line + (desc_col - header),
 			    "keeps the messages matching a POSIX extended regular expression");
 	/* A directory of the path that does not exist is no error either. */
@@ -131,8 +137,8 @@ static void test_show_text(void **state)
 		"  NAME     TYPE     DEFAULT     DESCRIPTION\n"
 		"  pattern  string   (required)  a POSIX extended regular expression\n"
 		"  invert   boolean  false       keep the messages that do not match instead\n"
-		"  fail     boolean  false       a message not kept is a stage error (for on_error) "
-		"instead of being dropped\n"
+		"  fail     boolean  false       a message not kept is a stage error "
+		"(for on_error) instead of being dropped\n"
 		"\n"
 		"Example node:\n"
 		"  - name: grep\n"
@@ -155,7 +161,8 @@ static void test_show_text(void **state)
 	assert_non_null(strstr(res.out, "    stage: seq\n    output: out\n"));
 	STAGES(&res, "stages", "delay");
 	assert_int_equal(res.code, 0);
-	assert_non_null(strstr(res.out, "  ms         integer  (required)  0..86400000  milliseconds"));
+	assert_non_null(
+		strstr(res.out, "  ms         integer  (required)  0..86400000  milliseconds"));
 	assert_non_null(strstr(res.out, "    params:\n      ms: 1\n    input: in\n"));
 	/* No parameters; a stage name YAML would read as null is quoted. */
 	STAGES(&res, "stages", "null");

@@ -1,4 +1,4 @@
-/* test_stages_gen.c - unit tests of the stage table and the generators (seq, lines). */
+/* test_stages_gen.c - unit tests of the stage table and the generators (seq, fixed, lines). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,8 +23,8 @@
 static void test_table(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "seq",    "lines", "upper", "grep", "delay",
-					     "stdout", "file",  "null",  "count" };
+	static const char *const names[] = { "seq",  "lines",  "fixed", "upper", "grep", "delay",
+					     "hash", "stdout", "file",  "null",  "count" };
 	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
 	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
 		const pl_stage *s = pl_builtin_stages[i];
@@ -55,6 +55,8 @@ static void test_table(void **state)
 	}
 	assert_int_equal(pl_stage_seq.max_workers, 1);
 	assert_int_equal(pl_stage_lines.max_workers, 1);
+	assert_int_equal(pl_stage_fixed.max_workers, 1);
+	assert_int_equal(pl_stage_hash.max_workers, 0);
 	assert_int_equal(pl_stage_file.max_workers, 1);
 	assert_int_equal(pl_stage_count.max_workers, 1);
 	assert_int_equal(pl_stage_stdout.max_workers, 0);
@@ -193,6 +195,103 @@ static void test_seq_params(void **state)
 	assert_int_equal(pl_harness_set(&h, "cont", "1"), PL_ENOENT);
 	assert_int_equal(pl_harness_set(&h, "count", "9223372036854775807"), 0);
 	assert_null(pl_params_missing(h.params));
+	finish(&h);
+}
+
+/* ---- fixed. -------------------------------------------------------------- */
+
+/* Asserts that output `i` of `h` is `size` bytes: i little-endian, then zeros. */
+static void assert_fixed_out(const pl_harness *h, size_t i, size_t size)
+{
+	assert_int_equal(pl_harness_out_len(h, i), size);
+	const unsigned char *p = (const unsigned char *)pl_harness_out(h, i);
+	uint64_t v = 0;
+	for (int k = 7; k >= 0; k--)
+		v = v << 8 | p[k];
+	assert_int_equal(v, i);
+	for (size_t k = 8; k < size; k++)
+		if (p[k] != 0)
+			fail_msg("message %zu: byte %zu is %u, not 0", i, k, p[k]);
+}
+
+static void test_fixed_defaults(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "300"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 300);
+	for (size_t i = 0; i < h.n_outs; i++)
+		assert_fixed_out(&h, i, 8);
+	/* Byte order, spelled out: 258 = 0x0102. */
+	assert_memory_equal(pl_harness_out(&h, 258), "\x02\x01\0\0\0\0\0\0", 8);
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+}
+
+static void test_fixed_sizes(void **state)
+{
+	(void)state;
+	static const char *const sizes[] = { "9", "64", "1048576" };
+	for (size_t k = 0; k < N_ELEMS(sizes); k++) {
+		pl_harness h;
+		assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+		assert_int_equal(pl_harness_set(&h, "count", "3"), 0);
+		assert_int_equal(pl_harness_set(&h, "size", sizes[k]), 0);
+		assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+		assert_int_equal(h.n_outs, 3);
+		for (size_t i = 0; i < h.n_outs; i++)
+			assert_fixed_out(&h, i, (size_t)strtoul(sizes[k], NULL, 10));
+		finish(&h);
+	}
+	/* None. */
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "0"), 0);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 0);
+	assert_int_equal(h.n_emit_calls, 0);
+	finish(&h);
+}
+
+static void test_fixed_cancel(void **state)
+{
+	(void)state;
+	pl_harness h;
+	/* Unlimited count: stops at the first refused emit, leaking nothing. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+	h.emit_limit = 5;
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 5);
+	assert_int_equal(h.n_emit_calls, 6);
+	assert_fixed_out(&h, 4, 8);
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+
+	/* Already stopping. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+	atomic_store(&h.stopping, 1);
+	assert_int_equal(pl_harness_run(&h, NULL, 0), 0);
+	assert_int_equal(h.n_outs, 0);
+	assert_int_equal(h.n_emit_calls, 1);
+	finish(&h);
+}
+
+static void test_fixed_params(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_fixed), 0);
+	assert_null(pl_params_missing(h.params));
+	assert_int_equal(pl_harness_set(&h, "count", "-1"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "size", "7"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "size", "0"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "size", "16777217"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "size", "8.5"), PL_EINVAL);
+	assert_int_equal(pl_harness_set(&h, "size", "16777216"), 0);
+	assert_int_equal(pl_harness_set(&h, "count", "9223372036854775807"), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
 	finish(&h);
 }
 
@@ -371,6 +470,8 @@ int main(void)
 		cmocka_unit_test(test_seq_start_step), cmocka_unit_test(test_seq_negative_step),
 		cmocka_unit_test(test_seq_count_zero), cmocka_unit_test(test_seq_overflow),
 		cmocka_unit_test(test_seq_cancel),     cmocka_unit_test(test_seq_params),
+		cmocka_unit_test(test_fixed_defaults), cmocka_unit_test(test_fixed_sizes),
+		cmocka_unit_test(test_fixed_cancel),   cmocka_unit_test(test_fixed_params),
 		cmocka_unit_test(test_lines_basic),    cmocka_unit_test(test_lines_binary_and_long),
 		cmocka_unit_test(test_lines_missing),  cmocka_unit_test(test_lines_directory),
 		cmocka_unit_test(test_lines_stdin),    cmocka_unit_test(test_lines_cancel),

@@ -1,4 +1,4 @@
-/* test_stages_transform.c - unit tests of the transform stages (upper, grep, delay). */
+/* test_stages_transform.c - unit tests of the transform stages (upper, grep, delay, hash). */
 #include <pthread.h>
 #include <regex.h>
 #include <setjmp.h>
@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -234,6 +235,119 @@ static void test_delay_stopping(void **state)
 	finish(&h);
 }
 
+/* ---- hash. --------------------------------------------------------------- */
+
+/* The 64-bit value stored little-endian in the first 8 bytes of output i. */
+static uint64_t out_le64(const pl_harness *h, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)pl_harness_out(h, i);
+	uint64_t v = 0;
+	for (int k = 7; k >= 0; k--)
+		v = v << 8 | p[k];
+	return v;
+}
+
+/* FNV-1a 64 computed the other way round: `rounds` rounds over a message,
+ * each seeded with the previous result, are one FNV-1a pass over `rounds`
+ * copies of the message laid end to end. */
+static uint64_t fnv1a_of_copies(const unsigned char *msg, size_t len, size_t rounds)
+{
+	unsigned char *all = malloc(len * rounds + 1);
+	assert_non_null(all);
+	for (size_t r = 0; r < rounds; r++)
+		memcpy(all + r * len, msg, len);
+	uint64_t h = 14695981039346656037u; /* the offset basis, in decimal */
+	for (size_t i = 0; i < len * rounds; i++)
+		h = (h ^ all[i]) * 1099511628211u; /* the 64-bit FNV prime */
+	free(all);
+	return h;
+}
+
+static void test_hash_vectors(void **state)
+{
+	(void)state;
+	/* The published FNV-1a 64 test vectors (one round); messages shorter
+	 * than 8 bytes come out as 8-byte ones holding just the hash. */
+	static const struct {
+		const char *in;
+		uint64_t want;
+	} vec[] = {
+		{ "", 0xcbf29ce484222325u },
+		{ "a", 0xaf63dc4c8601ec8cu },
+		{ "foobar", 0x85944171f73967e8u },
+	};
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_hash), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	for (size_t i = 0; i < N_ELEMS(vec); i++)
+		assert_int_equal(pl_harness_process_str(&h, vec[i].in), 0);
+	assert_int_equal(h.n_outs, N_ELEMS(vec));
+	for (size_t i = 0; i < N_ELEMS(vec); i++) {
+		assert_int_equal(pl_harness_out_len(&h, i), 8);
+		assert_int_equal(out_le64(&h, i), vec[i].want);
+	}
+	finish(&h);
+}
+
+static void test_hash_rounds(void **state)
+{
+	(void)state;
+	/* What `fixed` emits with size 64: i, then zeros; and text. */
+	unsigned char msg64[64] = { 0 };
+	msg64[0] = 0x2a;
+	msg64[1] = 0x01;
+	static const char text[] = "the quick brown fox";
+	static const char *const rounds[] = { "1", "2", "200", "1000" };
+	for (size_t k = 0; k < N_ELEMS(rounds); k++) {
+		size_t r = (size_t)strtoul(rounds[k], NULL, 10);
+		pl_harness h;
+		assert_int_equal(pl_harness_create(&h, &pl_stage_hash), 0);
+		assert_int_equal(pl_harness_set(&h, "rounds", rounds[k]), 0);
+		assert_int_equal(pl_harness_init(&h), 0);
+		assert_int_equal(pl_harness_process(&h, msg64, sizeof(msg64)), 0);
+		assert_int_equal(pl_harness_process_str(&h, text), 0);
+		assert_int_equal(pl_harness_process(&h, "x\0y", 3), 0);
+		assert_int_equal(h.n_outs, 3);
+		/* The hash replaces the first 8 bytes; the rest pass unchanged. */
+		assert_int_equal(pl_harness_out_len(&h, 0), sizeof(msg64));
+		assert_int_equal(out_le64(&h, 0), fnv1a_of_copies(msg64, sizeof(msg64), r));
+		assert_memory_equal(pl_harness_out(&h, 0) + 8, msg64 + 8, sizeof(msg64) - 8);
+		assert_int_equal(pl_harness_out_len(&h, 1), sizeof(text) - 1);
+		assert_int_equal(out_le64(&h, 1),
+				 fnv1a_of_copies((const unsigned char *)text, sizeof(text) - 1, r));
+		assert_string_equal(pl_harness_out(&h, 1) + 8, text + 8);
+		assert_int_equal(pl_harness_out_len(&h, 2), 8);
+		assert_int_equal(out_le64(&h, 2),
+				 fnv1a_of_copies((const unsigned char *)"x\0y", 3, r));
+		finish(&h);
+	}
+}
+
+static void test_hash_params(void **state)
+{
+	(void)state;
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_hash), 0);
+	assert_null(pl_params_missing(h.params));
+	assert_int_equal(pl_harness_set(&h, "rounds", "0"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "rounds", "1000001"), PL_ERANGE);
+	assert_int_equal(pl_harness_set(&h, "rounds", "two"), PL_EINVAL);
+	assert_int_equal(pl_harness_set(&h, "rounds", "1000000"), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	finish(&h);
+
+	/* A refused emit is not hash's failure, and leaks nothing, whether the
+	 * message is passed on or replaced. */
+	assert_int_equal(pl_harness_create(&h, &pl_stage_hash), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	h.emit_limit = 0;
+	assert_int_equal(pl_harness_process_str(&h, "long enough"), 0);
+	assert_int_equal(pl_harness_process_str(&h, "short"), 0);
+	assert_int_equal(h.n_outs, 0);
+	assert_int_equal(h.n_fails, 0);
+	finish(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +362,10 @@ int main(void)
 		cmocka_unit_test(test_delay),
 		cmocka_unit_test(test_delay_params),
 		cmocka_unit_test(test_delay_stopping),
+		/* hash */
+		cmocka_unit_test(test_hash_vectors),
+		cmocka_unit_test(test_hash_rounds),
+		cmocka_unit_test(test_hash_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
