@@ -121,6 +121,10 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		}
 	}
 	assert(e->n_nodes == cfg->n_nodes);
+	size_t threads = 2; /* the caller, a monitor */
+	for (size_t i = 0; i < e->n_nodes; i++)
+		threads += e->nodes[i].n_workers;
+	pl__size_futex_hash(threads);
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
 	int failed = 0;

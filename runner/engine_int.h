@@ -152,6 +152,11 @@ void pl_host_init(pl_host *host);
  * which ("--stack-size").  (engine_threads.c) */
 size_t pl__node_stack_size(const pl_engine *e, const pl_cfg_node *cn, const char **from);
 
+/* Makes the kernel's futex table of the process (Linux 6.16 and later)
+ * large enough for `threads` threads, when that many are worth it; best
+ * called while the process has one thread.  (engine_threads.c) */
+void pl__size_futex_hash(size_t threads);
+
 /* Starts every worker thread, each node's with its stack size, counting
  * them in e->running.  Returns 0; PL_EAGAIN when one could not start (or
  * a node's stack size is refused: then none starts), with
