@@ -16,6 +16,7 @@
 #include "error.h"
 #include "load.h"
 #include "mem.h"
+#include "size.h"
 
 static const char usage_main[] =
 	"Usage: pipeline COMMAND [OPTIONS]\n"
@@ -120,6 +121,29 @@ static int parse_seconds(const char *cmd, const char *name, const char *value, d
 	return 0;
 }
 
+/* A worker thread's stack size for option `name` of command `cmd` (size.h). */
+static int parse_stack_size(const char *cmd, const char *name, const char *value, int64_t *out)
+{
+	static const char forms[] = "a number of bytes or a whole number of KiB, MiB or GiB, like "
+				    "65536, 64KiB or 1MiB";
+	char hint[64], lo[32], hi[32];
+	int rc =
+		pl_size_parse(value, PL_MIN_STACK_SIZE, PL_MAX_STACK_SIZE, out, hint, sizeof(hint));
+	if (rc == PL_ERANGE)
+		return pl_cli_usage("%s: %s is %s, out of range: it must be between %s "
+				    "(PTHREAD_STACK_MIN on Linux) and %s",
+				    cmd, name, value,
+				    pl_size_format((uint64_t)PL_MIN_STACK_SIZE, lo, sizeof(lo)),
+				    pl_size_format((uint64_t)PL_MAX_STACK_SIZE, hi, sizeof(hi)));
+	if (rc != 0 && hint[0] != '\0')
+		return pl_cli_usage("%s: %s is '%s'; did you mean '%s'? Sizes take the binary "
+				    "units KiB, MiB and GiB, written without a space",
+				    cmd, name, value, hint);
+	if (rc != 0)
+		return pl_cli_usage("%s: %s needs %s, got '%s'", cmd, name, forms, value);
+	return 0;
+}
+
 /* run's own options; returns 0, or an exit code after an error. */
 static int parse_run_option(int argc, char **argv, int *i, const pl_cli_spec *spec,
 			    pl_cli_args *out)
@@ -149,6 +173,10 @@ static int parse_run_option(int argc, char **argv, int *i, const pl_cli_spec *sp
 	if ((got = pl_cli_option_value(argc, argv, i, "--watchdog", &value)) != 0)
 		return got < 0 ? PL_EXIT_USAGE
 			       : parse_seconds(spec->name, "--watchdog", value, &out->watchdog);
+	if ((got = pl_cli_option_value(argc, argv, i, "--stack-size", &value)) != 0)
+		return got < 0 ? PL_EXIT_USAGE
+			       : parse_stack_size(spec->name, "--stack-size", value,
+						  &out->stack_size);
 	return pl_cli_usage("%s: unknown option '%s'; see 'pipeline %s --help'", spec->name,
 			    argv[*i], spec->name);
 }

@@ -3,6 +3,7 @@
 #define PL_RUNNER_CLI_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -48,7 +49,7 @@ typedef struct pl_cli_spec {
 	int operand_optional;       /* no positional argument is no error */
 	int no_plugins;             /* accepts --no-plugins */
 	int run;                    /* accepts run's --stats, --metrics-json, --metrics-interval,
-				     * --drain-timeout, --watchdog */
+				     * --drain-timeout, --watchdog, --stack-size */
 } pl_cli_spec;
 
 /* A parsed command line.  Strings point into argv. */
@@ -68,6 +69,7 @@ typedef struct pl_cli_args {
 	double drain_timeout;     /* --drain-timeout SECONDS (0: no limit) */
 	double watchdog;          /* --watchdog SECONDS (0: none) */
 	int watchdog_from_env;    /* ...given by PIPELINE_WATCHDOG */
+	int64_t stack_size;       /* --stack-size BYTES (0: not given) */
 } pl_cli_args;
 
 /* The environment variable that gives --watchdog's default. */

@@ -35,6 +35,11 @@ static const char usage_run[] =
 	"                          where every worker is (which node waits on which\n"
 	"                          channel) to standard error; the run goes on\n"
 	"                          (default: $PIPELINE_WATCHDOG, else none)\n"
+	"  --stack-size SIZE       the stack of each worker thread of the nodes that set\n"
+	"                          no stack_size of their own: bytes, or a whole number\n"
+	"                          of KiB, MiB or GiB (64KiB, 1MiB), from 16KiB\n"
+	"                          (PTHREAD_STACK_MIN on Linux) to 1GiB; overrides the\n"
+	"                          file's defaults.stack_size (default: 512KiB)\n"
 	"  --set NODE.KEY=VAL      override a value of the file, e.g. fetch.workers=8\n"
 	"                          or fetch.params.ms=5 (repeatable; checked like the file)\n"
 	"  --plugin FILE           load the stages of a plugin (.so) (repeatable); see\n"
@@ -95,7 +100,8 @@ static int run_config(const pl_config *cfg, const pl_cli_args *a)
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_engine *e = NULL;
-	int rc = pl_engine_create(cfg, NULL, &e, &d);
+	pl_engine_options eo = { .stack_size = (size_t)a->stack_size };
+	int rc = pl_engine_create(cfg, &eo, &e, &d);
 	pl_diags_print(&d, stderr);
 	pl_diags_clear(&d);
 	if (rc != 0) {
@@ -120,9 +126,7 @@ static int run_config(const pl_config *cfg, const pl_cli_args *a)
 	}
 	pl_engine_print_errors(e, stderr);
 	if (rc == PL_EAGAIN)
-		fprintf(stderr,
-			"pipeline: error: %s; the started workers were stopped (lower "
-			"'workers', or raise the thread limit: ulimit -u)\n",
+		fprintf(stderr, "pipeline: error: %s\n",
 			pl_engine_start_error(e) ? pl_engine_start_error(e)
 						 : "could not start a worker thread");
 	else if (rc != 0 && rc != PL_ESTAGE)

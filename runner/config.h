@@ -83,9 +83,12 @@ typedef struct pl_cfg_node {
 	int ordered; /* a fan-out's output keeps its input's order */
 	int has_ordered;
 	pl_pos ordered_pos;
-	double rate; /* messages per second; 0: unlimited */
+	double rate;        /* messages per second; 0: unlimited */
+	int64_t stack_size; /* bytes of stack per worker thread; 0: not given (the
+			     * run's default: see pl_engine_options) */
 	int has_rate;
 	pl_pos rate_pos;
+	pl_pos stack_size_pos;
 
 	int broken;           /* an error in its names, type, stage or channels: the graph
 			       * rules wait for the fix rather than guess */
@@ -120,7 +123,9 @@ typedef struct pl_config {
 	char *name;
 	char *description;
 	int64_t default_buffer;
-	pl_pos default_buffer_pos; /* line 0: not given */
+	pl_pos default_buffer_pos;  /* line 0: not given */
+	int64_t default_stack_size; /* `defaults.stack_size`; 0: not given */
+	pl_pos default_stack_size_pos;
 	pl_cfg_node *nodes;
 	size_t n_nodes;
 	pl_cfg_chan *chans;

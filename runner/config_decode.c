@@ -14,11 +14,11 @@
 
 static const char *const top_keys[] = { "version",  "name",  "description", "defaults",
 					"channels", "nodes", "plugins" };
-static const char *const defaults_keys[] = { "buffer" };
+static const char *const defaults_keys[] = { "buffer", "stack_size" };
 static const char *const channel_keys[] = { "buffer" };
-static const char *const node_keys[] = { "name",  "type",    "stage",  "params",  "workers",
-					 "input", "inputs",  "output", "outputs", "on_error",
-					 "retry", "ordered", "rate" };
+static const char *const node_keys[] = { "name",  "type",    "stage",  "params",    "workers",
+					 "input", "inputs",  "output", "outputs",   "on_error",
+					 "retry", "ordered", "rate",   "stack_size" };
 static const char *const type_names[] = { "generator", "fan-out", "fan-in", "sink", "broadcast" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -123,6 +123,9 @@ static const char *misplaced(const char *key, const char *where)
 		  "a default buffer goes under 'defaults:' (defaults: { buffer: 64 }), a "
 		  "channel's under 'channels:'" },
 		{ "the top level", "workers", "'workers' is a key of a node" },
+		{ "the top level", "stack_size",
+		  "a default stack size goes under 'defaults:' (defaults: { stack_size: 256KiB }), "
+		  "a node's own beside its other keys" },
 		{ "a node", "buffer",
 		  "a buffer belongs to a channel: channels: { NAME: { buffer: 64 } }" },
 		{ "a node", NULL, "a stage's parameters go under 'params:'" },
@@ -289,6 +292,9 @@ static void decode_defaults(struct pl__decoder *dec, const yaml_node_t *n)
 	if (v != NULL &&
 	    pl__dec_get_int(dec, v, "buffer", 0, PL_MAX_BUFFER, &dec->cfg->default_buffer))
 		dec->cfg->default_buffer_pos = pl_yaml_pos(v);
+	v = pl__dec_lookup(dec, n, "stack_size");
+	if (v != NULL && pl__dec_get_stack_size(dec, v, &dec->cfg->default_stack_size))
+		dec->cfg->default_stack_size_pos = pl_yaml_pos(v);
 }
 
 static void decode_channels(struct pl__decoder *dec, const yaml_node_t *n)

@@ -45,6 +45,10 @@ int pl__dec_get_int(struct pl__decoder *dec, const yaml_node_t *n, const char *k
 /* A node or channel name; on error *out is left as it was (NULL). */
 int pl__dec_get_name(struct pl__decoder *dec, const yaml_node_t *n, const char *what, char **out);
 
+/* A worker thread's stack size (`stack_size`), size.h's forms in
+ * [PL_MIN_STACK_SIZE, PL_MAX_STACK_SIZE] (config_options.c). */
+int pl__dec_get_stack_size(struct pl__decoder *dec, const yaml_node_t *n, int64_t *out);
+
 /* Checks a mapping's keys against `known` (NULL: any key); returns how
  * many bad keys may hide a known one. */
 int pl__dec_check_keys(struct pl__decoder *dec, const yaml_node_t *map, const char *const *known,
@@ -53,7 +57,8 @@ int pl__dec_check_keys(struct pl__decoder *dec, const yaml_node_t *map, const ch
 /* The value of `key` in a mapping whose keys were checked, or NULL. */
 yaml_node_t *pl__dec_lookup(struct pl__decoder *dec, const yaml_node_t *map, const char *key);
 
-/* Decodes a node's running options (on_error, retry, ordered, rate) and a
+/* Decodes a node's running options (on_error, retry, ordered, rate,
+ * stack_size) and a
  * broadcast's `outputs`, from the node's mapping `n` (config_options.c).
  * Returns nonzero when `outputs` or `on_error` had an error (they shape the
  * graph: a channel may be missing). */

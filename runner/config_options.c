@@ -1,4 +1,5 @@
-/* config_options.c - decoding a node's running options: on_error, retry, ordered, rate, outputs. */
+/* config_options.c - decoding a node's running options: on_error, retry, ordered, rate,
+ * stack_size, outputs. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "config_decode_int.h"
 #include "mem.h"
+#include "size.h"
 
 static const char *const retry_keys[] = { "attempts", "backoff_ms" };
 
@@ -144,6 +146,35 @@ static void decode_rate(struct pl__decoder *dec, pl_cfg_node *node, const yaml_n
 	node->rate = per_s;
 }
 
+int pl__dec_get_stack_size(struct pl__decoder *dec, const yaml_node_t *n, int64_t *out)
+{
+	static const char forms[] = "a number of bytes or a whole number of KiB, MiB or GiB, "
+				    "like 65536, 64KiB or 1MiB";
+	if (n->type != YAML_SCALAR_NODE || pl_yaml_is_null(n)) {
+		ERR(dec, BAD_VALUE, pl_yaml_pos(n), "'stack_size' must be %s, got %s", forms,
+		    pl_yaml_kind(n));
+		return 0;
+	}
+	char hint[64], lo[32], hi[32];
+	int rc = pl_size_parse(scalar(n), PL_MIN_STACK_SIZE, PL_MAX_STACK_SIZE, out, hint,
+			       sizeof(hint));
+	if (rc == PL_ERANGE)
+		ERR(dec, OUT_OF_RANGE, pl_yaml_pos(n),
+		    "'stack_size' is %s, out of range: it must be between %s (PTHREAD_STACK_MIN "
+		    "on Linux) and %s",
+		    scalar(n), pl_size_format((uint64_t)PL_MIN_STACK_SIZE, lo, sizeof(lo)),
+		    pl_size_format((uint64_t)PL_MAX_STACK_SIZE, hi, sizeof(hi)));
+	else if (rc != 0 && hint[0] != '\0')
+		ERR(dec, BAD_VALUE, pl_yaml_pos(n),
+		    "'stack_size' is '%s'; did you mean '%s'? Sizes take the binary units KiB, "
+		    "MiB and GiB, written without a space",
+		    scalar(n), hint);
+	else if (rc != 0)
+		ERR(dec, BAD_VALUE, pl_yaml_pos(n), "'stack_size' is '%s'; write %s", scalar(n),
+		    forms);
+	return rc == 0;
+}
+
 /* A broadcast's `outputs: [a, b, ...]`.  Returns nonzero after an error. */
 static int decode_outputs(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *v)
 {
@@ -190,6 +221,10 @@ int pl__dec_node_options(struct pl__decoder *dec, pl_cfg_node *node, const yaml_
 		decode_ordered(dec, node, v);
 	if ((v = pl__dec_lookup(dec, n, "rate")) != NULL)
 		decode_rate(dec, node, v);
+	if ((v = pl__dec_lookup(dec, n, "stack_size")) != NULL) {
+		node->stack_size_pos = pl_yaml_pos(v);
+		pl__dec_get_stack_size(dec, v, &node->stack_size); /* (0 when refused) */
+	}
 	if ((v = pl__dec_lookup(dec, n, "outputs")) != NULL)
 		bad |= decode_outputs(dec, node, v);
 	return bad;

@@ -13,10 +13,10 @@
 #include "error.h"
 #include "mem.h"
 #include "msg.h"
-#include "out.h"
 
 /*
- * Threads: one per worker (engine_worker.c); the calling thread
+ * Threads: one per worker (engine_worker.c), started and joined by
+ * engine_threads.c, each with its node's stack size; the calling thread
  * supervises.  Each worker's counters are written only by its own thread
  * (relaxed atomics, see engine_int.h).
  * Lock order: engine->mu is taken alone; the supervisor aborts channels
@@ -101,7 +101,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	if (e == NULL)
 		return PL_ENOMEM;
 	e->cfg = cfg;
-	e->stack_size = opt != NULL && opt->stack_size ? opt->stack_size : PL_DEFAULT_STACK_SIZE;
+	e->stack_size = opt != NULL ? opt->stack_size : 0;
 	pl_host_init(&e->host);
 	atomic_init(&e->stopping, 0);
 	atomic_init(&e->aborted, 0);
@@ -153,6 +153,10 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		}
 	}
 	assert(e->n_nodes == cfg->n_nodes);
+	size_t threads = 2; /* the caller, a monitor */
+	for (size_t i = 0; i < e->n_nodes; i++)
+		threads += e->nodes[i].n_workers;
+	pl__size_futex_hash(threads);
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
 	int failed = 0;
@@ -264,40 +268,10 @@ int pl_engine_run(pl_engine *e)
 	unsigned char *aborted = pl_mem_calloc(e->cfg->n_chans ? e->cfg->n_chans : 1, 1);
 	if (aborted == NULL)
 		return PL_ENOMEM;
-	pthread_attr_t attr;
-	int have_attr = pthread_attr_init(&attr) == 0;
-	int start_failed = !have_attr;
-	/* A size the system refuses (below PTHREAD_STACK_MIN) keeps the default. */
-	if (have_attr)
-		(void)pthread_attr_setstacksize(&attr, e->stack_size);
 	for (size_t i = 0; i < e->n_nodes; i++)
 		atomic_init(&e->nodes[i].live, e->nodes[i].n_workers);
 	pl__count(&e->t0_ns, pl__now_ns());
-	for (size_t i = 0; i < e->n_nodes && !start_failed; i++) {
-		struct en_node *n = &e->nodes[i];
-		for (size_t j = 0; j < n->n_workers && !start_failed; j++) {
-			struct en_worker *w = &n->workers[j];
-			pthread_mutex_lock(&e->mu);
-			e->running++;
-			pthread_mutex_unlock(&e->mu);
-			int err = pl__thread_create(&w->thread, &attr, pl__worker_main, w);
-			if (err != 0) {
-				pthread_mutex_lock(&e->mu);
-				e->running--;
-				pthread_mutex_unlock(&e->mu);
-				char ebuf[128];
-				snprintf(e->start_error, sizeof(e->start_error),
-					 "could not start worker %zu of %zu of node '%s': %s",
-					 j + 1, n->n_workers, n->cfg->name,
-					 pl_out_strerror(err, ebuf, sizeof(ebuf)));
-				start_failed = 1;
-			} else {
-				w->started = 1;
-			}
-		}
-	}
-	if (have_attr)
-		pthread_attr_destroy(&attr);
+	int start_failed = pl__start_workers(e) != 0;
 	if (start_failed)
 		abort_all(e);
 
@@ -326,10 +300,7 @@ int pl_engine_run(pl_engine *e)
 	int failures = e->failures;
 	pthread_mutex_unlock(&e->mu);
 
-	for (size_t i = 0; i < e->n_nodes; i++)
-		for (size_t j = 0; j < e->nodes[i].n_workers; j++)
-			if (e->nodes[i].workers[j].started)
-				pthread_join(e->nodes[i].workers[j].thread, NULL);
+	pl__join_workers(e);
 	free(aborted);
 	atomic_store(&e->finished, 1);
 	if (start_failed)

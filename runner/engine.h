@@ -14,7 +14,11 @@ typedef struct pl_engine pl_engine;
 #define PL_DEFAULT_STACK_SIZE ((size_t)512 * 1024)
 
 typedef struct pl_engine_options {
-	size_t stack_size; /* 0: PL_DEFAULT_STACK_SIZE */
+	/* The stack of the worker threads of every node that gives no
+	 * `stack_size` of its own (pipeline run --stack-size); 0: the config's
+	 * `defaults.stack_size`, else PL_DEFAULT_STACK_SIZE.  Not checked
+	 * here: a size the system refuses makes pl_engine_run() fail. */
+	size_t stack_size;
 } pl_engine_options;
 
 /*
@@ -29,12 +33,14 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		     pl_diags *d);
 
 /*
- * Starts every worker thread, waits for all of them and closes each channel
- * once its producing node's workers have all returned.  When a stage fails,
- * the nodes upstream of it are stopped, generators stop producing, what is
- * already past it drains to the sinks, and every thread is joined.
- * Returns 0; PL_ESTAGE when a stage failed; PL_EAGAIN when a thread could
- * not be started (the started ones are stopped and joined).  Call once.
+ * Starts every worker thread, each with its node's stack size, waits for
+ * all of them and closes each channel once its producing node's workers
+ * have all returned.  When a stage fails, the nodes upstream of it are
+ * stopped, generators stop producing, what is already past it drains to
+ * the sinks, and every thread is joined.  Returns 0; PL_ESTAGE when a stage
+ * failed; PL_EAGAIN when a thread could not be started (the started ones
+ * are stopped and joined) or the system refuses a node's stack size (then
+ * none starts): pl_engine_start_error() says why.  Call once.
  */
 int pl_engine_run(pl_engine *e);
 
@@ -52,8 +58,11 @@ void pl_engine_abort(pl_engine *e);
 int pl_engine_stopped(const pl_engine *e);
 int pl_engine_aborted(const pl_engine *e);
 
-/* Why pl_engine_run() returned PL_EAGAIN ("could not start worker 3 of 32
- * of node 'fetch': Resource temporarily unavailable"), or NULL. */
+/* Why pl_engine_run() returned PL_EAGAIN, and what to do about it, in one
+ * sentence ("could not start worker 3 of 32 of node 'fetch': Resource
+ * temporarily unavailable; the started workers were stopped (3 threads had
+ * started; ...: lower 'workers' or 'stack_size', or raise the limit that
+ * was reached: ulimit -u 96364, ...)"), or NULL. */
 const char *pl_engine_start_error(const pl_engine *e);
 
 /* Has pl_engine_run() returned (every worker joined)? */

@@ -123,9 +123,9 @@ struct pl_engine {
 	pthread_cond_t changed; /* a worker returned or failed */
 	size_t running;         /* started workers not yet returned, under mu */
 	int failures;           /* failed nodes, under mu */
-	size_t stack_size;
-	char start_error[192]; /* why a worker thread could not start, or "" */
-	pl__counter t0_ns;     /* when pl_engine_run() started; read live */
+	size_t stack_size;      /* the run's default stack (pl_engine_options), or 0 */
+	char start_error[512];  /* why a worker thread could not start, or "" */
+	pl__counter t0_ns;      /* when pl_engine_run() started; read live */
 	int ran;
 };
 
@@ -149,6 +149,27 @@ int pl__ordered_flush(struct en_worker *w);
 
 /* Fills the host table handed to every stage. */
 void pl_host_init(pl_host *host);
+
+/* The stack size of node `cn`'s threads: its own `stack_size`, else the
+ * run's (pl_engine_options: --stack-size), else the config's
+ * `defaults.stack_size`, else PL_DEFAULT_STACK_SIZE.  With `from`, says
+ * which ("--stack-size").  (engine_threads.c) */
+size_t pl__node_stack_size(const pl_engine *e, const pl_cfg_node *cn, const char **from);
+
+/* Makes the kernel's futex table of the process (Linux 6.16 and later)
+ * large enough for `threads` threads, when that many are worth it; best
+ * called while the process has one thread.  (engine_threads.c) */
+void pl__size_futex_hash(size_t threads);
+
+/* Starts every worker thread, each node's with its stack size, counting
+ * them in e->running.  Returns 0; PL_EAGAIN when one could not start (or
+ * a node's stack size is refused: then none starts), with
+ * e->start_error saying why and what to do; the ones started run on and
+ * must be stopped and joined.  (engine_threads.c) */
+int pl__start_workers(pl_engine *e);
+
+/* Joins every worker thread that was started.  (engine_threads.c) */
+void pl__join_workers(pl_engine *e);
 
 /* A worker thread's body (engine_worker.c). */
 void *pl__worker_main(void *arg);

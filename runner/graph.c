@@ -199,9 +199,9 @@ static void check_shape(pl_config *cfg, pl_cfg_node *n, pl_diags *d)
 /* Is `key` one a node takes (so it was put under 'params' by mistake)? */
 static int is_node_key(const char *key)
 {
-	static const char *const keys[] = { "name",  "type",    "stage",  "params",  "workers",
-					    "input", "inputs",  "output", "outputs", "on_error",
-					    "retry", "ordered", "rate" };
+	static const char *const keys[] = { "name",  "type",    "stage",  "params",    "workers",
+					    "input", "inputs",  "output", "outputs",   "on_error",
+					    "retry", "ordered", "rate",   "stack_size" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i], key) == 0)
 			return 1;

@@ -107,12 +107,19 @@ static int run_guarded(pl_engine *e)
 	return rc;
 }
 
+static const pl_engine_options *run_options;
+
+void run_set_options(const pl_engine_options *opt)
+{
+	run_options = opt;
+}
+
 void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct run *r)
 {
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_engine *e = NULL;
-	r->rc = pl_engine_create(cfg, NULL, &e, &d);
+	r->rc = pl_engine_create(cfg, run_options, &e, &d);
 	FILE *f = fmemopen(r->diags, sizeof(r->diags) - 1, "w");
 	pl_diags_print(&d, f);
 	(void)fclose(f); /* a longer text is cut; the tests compare what is there */
@@ -129,6 +136,8 @@ void run_config(const pl_config *cfg, run_during_fn during, void *ctx, struct ru
 		pl_engine_print_errors(e, f);
 		(void)fclose(f);
 		r->aborted = pl_engine_aborted(e);
+		snprintf(r->start_error, sizeof(r->start_error), "%s",
+			 pl_engine_start_error(e) ? pl_engine_start_error(e) : "");
 		r->n_nodes = pl_engine_node_count(e);
 		assert_true(r->n_nodes <= RUN_MAX);
 		for (size_t i = 0; i < r->n_nodes; i++) {

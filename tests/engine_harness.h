@@ -22,6 +22,7 @@ struct run {
 	char chan_names[RUN_MAX][32];
 	size_t n_chans;
 	int aborted;
+	char start_error[512]; /* pl_engine_start_error(), or "" */
 };
 
 /* The hang guard: a run in which no message moves for this long prints
@@ -35,6 +36,10 @@ void run_on_hang(void (*hook)(void *ctx), void *ctx);
 
 /* Called on a thread of its own while the pipeline runs (e.g. to stop it). */
 typedef void (*run_during_fn)(pl_engine *e, void *ctx);
+
+/* The options the following runs give pl_engine_create() (borrowed; NULL,
+ * the initial value: none). */
+void run_set_options(const pl_engine_options *opt);
 
 /* Runs a checked config under the hang guard and fills `r` (all but the
  * config is freed); with `during`, that runs concurrently with

@@ -18,6 +18,7 @@
 #include "load.h"
 #include "params.h"
 #include "registry.h"
+#include "size.h"
 #include "yaml_doc.h"
 
 /* Decodes and checks `text` as "t.yaml"; the diagnostics land in `d`. */
@@ -276,6 +277,39 @@ static const struct bad_case bad_cases[] = {
 	  3, "[1]", "parameter 'count' must be a single value" },
 	{ "bad channel name", V "  - {name: g, type: generator, stage: seq, output: 'a b'}\n", 3,
 	  "'a b'", "channel name 'a b' may hold only letters" },
+	{ "stack size too small",
+	  V "  - {name: g, type: generator, stage: seq, stack_size: 16383, output: c}\n" SINK("s",
+											      "c"),
+	  3, "16383",
+	  "'stack_size' is 16383, out of range: it must be between 16KiB (PTHREAD_STACK_MIN on "
+	  "Linux) and 1GiB" },
+	{ "stack size too large",
+	  "version: 1\ndefaults: {stack_size: 1025MiB}\nnodes:\n" GEN("g", "c") SINK("s", "c"), 2,
+	  "1025MiB", "'stack_size' is 1025MiB, out of range" },
+	{ "stack size in decimal units",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: null, stack_size: 1MB, input: c}\n", 4,
+	  "1MB",
+	  "'stack_size' is '1MB'; did you mean '1MiB'? Sizes take the binary units KiB, MiB and "
+	  "GiB, written without a space" },
+	{ "stack size with a fraction",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: null, stack_size: 0.5MiB, input: c}\n",
+	  4, "0.5MiB",
+	  "'stack_size' is '0.5MiB'; write a number of bytes or a whole number of KiB, MiB or GiB, "
+	  "like 65536, 64KiB or 1MiB" },
+	{ "stack size at the top level", V GEN("g", "c") SINK("s", "c") "stack_size: 64KiB\n", 5,
+	  "stack_size",
+	  "unknown key 'stack_size' in the top level; a default stack size goes under "
+	  "'defaults:' (defaults: { stack_size: 256KiB }), a node's own beside its other keys" },
+	{ "stack size among the parameters",
+	  V GEN("g", "c") "  - {name: s, type: sink, stage: null, params: {stack_size: 1MiB}, "
+			  "input: c}\n",
+	  4, "stack_size",
+	  "'stack_size' is a key of the node, not a parameter of stage 'null': move it out of "
+	  "'params'" },
+	{ "stack size misspelt",
+	  V
+	  "  - {name: g, type: generator, stage: seq, stacksize: 1MiB, output: c}\n" SINK("s", "c"),
+	  3, "stacksize", "unknown key 'stacksize' in a node; did you mean 'stack_size'?" },
 };
 
 /* The 1-based column of `at` on line `line` of `text`; 0 if absent.  An
@@ -484,9 +518,10 @@ static void test_decode_values(void **state)
 	(void)state;
 	static const char text[] =
 		"version: 1\nname: demo\ndescription: a demo\n"
-		"defaults: {buffer: 7}\nchannels:\n  c: {buffer: 0}\n"
+		"defaults: {buffer: 7, stack_size: 1MiB}\nchannels:\n  c: {buffer: 0}\n"
 		"nodes:\n" GEN("g", "c") "  - {name: w, type: fan-out, workers: 3, stage: delay, "
-					 "params: {ms: 2}, input: c, output: d}\n"
+					 "params: {ms: 2}, stack_size: 65536, input: c, "
+					 "output: d}\n"
 					 "  - {name: s, type: sink, stage: file, params: {path: "
 					 "/dev/null, append: true}, input: d}\n";
 	pl_diags d;
@@ -512,6 +547,10 @@ static void test_decode_values(void **state)
 	assert_int_equal(cfg->chans[c].producer, 0);
 	assert_int_equal(cfg->chans[c].consumer, 1);
 	assert_int_equal(cfg->nodes[1].workers, 3);
+	assert_int_equal(cfg->default_stack_size, 1024 * 1024);
+	assert_int_equal(cfg->nodes[0].stack_size, 0); /* not given: the run's default */
+	assert_int_equal(cfg->nodes[1].stack_size, 65536);
+	assert_int_equal(cfg->nodes[1].stack_size_pos.line, 9);
 	assert_int_equal(cfg->nodes[1].type, PL_NODE_FANOUT);
 	int64_t ms = 0;
 	assert_int_equal(cfg->nodes[1].stage_desc->kind, PL_STAGE_TRANSFORM);
@@ -523,6 +562,62 @@ static void test_decode_values(void **state)
 	pl_config_free(cfg);
 	pl_registry_destroy(reg);
 	pl_diags_clear(&d);
+}
+
+/* Sizes as stack_size and --stack-size take them (size.h), and as
+ * messages print them. */
+static void test_sizes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int rc;
+		int64_t bytes;    /* when rc is 0 */
+		const char *hint; /* when rc is PL_EINVAL */
+	} cases[] = {
+		{ "65536", 0, 65536, NULL },
+		{ "64KiB", 0, 65536, NULL },
+		{ "0016KiB", 0, 16384, NULL },
+		{ "1MiB", 0, 1048576, NULL },
+		{ "1GiB", 0, 1073741824, NULL },
+		{ "16383", PL_ERANGE, 0, NULL },
+		{ "1025MiB", PL_ERANGE, 0, NULL },
+		{ "-64KiB", PL_ERANGE, 0, NULL },
+		{ "18446744073709551616", PL_ERANGE, 0, NULL },
+		{ "8589934592GiB", PL_ERANGE, 0, NULL },
+		{ "64kib", PL_EINVAL, 0, "64KiB" },
+		{ "64 KiB", PL_EINVAL, 0, "64KiB" },
+		{ "64KB", PL_EINVAL, 0, "64KiB" },
+		{ "2m", PL_EINVAL, 0, "2MiB" },
+		{ "1Gi", PL_EINVAL, 0, "1GiB" },
+		{ "64KiB ", PL_EINVAL, 0, "" },
+		{ "+64KiB", PL_EINVAL, 0, "" },
+		{ "-x", PL_EINVAL, 0, "" },
+		{ "1.5MiB", PL_EINVAL, 0, "" },
+		{ "0x10000", PL_EINVAL, 0, "" },
+		{ "KiB", PL_EINVAL, 0, "" },
+		{ "", PL_EINVAL, 0, "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t got = -1;
+		char hint[32] = "unset";
+		int rc = pl_size_parse(cases[i].text, PL_MIN_STACK_SIZE, PL_MAX_STACK_SIZE, &got,
+				       hint, sizeof(hint));
+		if (rc != cases[i].rc)
+			fail_msg("'%s': returned %d, not %d", cases[i].text, rc, cases[i].rc);
+		if (rc == 0)
+			assert_int_equal(got, cases[i].bytes);
+		else
+			assert_int_equal(got, -1);
+		if (cases[i].hint != NULL)
+			assert_string_equal(hint, cases[i].hint);
+	}
+	char buf[32];
+	assert_string_equal(pl_size_format(65536, buf, sizeof(buf)), "64KiB");
+	assert_string_equal(pl_size_format((uint64_t)1536 * 1024, buf, sizeof(buf)), "1536KiB");
+	assert_string_equal(pl_size_format(1073741824, buf, sizeof(buf)), "1GiB");
+	assert_string_equal(pl_size_format(1000, buf, sizeof(buf)), "1000 bytes");
+	assert_string_equal(pl_size_format(0, buf, sizeof(buf)), "0 bytes");
 }
 
 static void test_load_missing_file(void **state)
@@ -607,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_decode_values),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_too_large),
 		cmocka_unit_test(test_examples_validate),

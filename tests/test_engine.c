@@ -600,6 +600,30 @@ static void test_many_workers(void **state)
 	assert_true(atomic_load(&gauge_max) >= 16);
 }
 
+/* A stack size the system refuses (below PTHREAD_STACK_MIN: the engine
+ * takes what it is given, the config and --stack-size check their range)
+ * fails the run before any thread starts, saying so. */
+static void test_refused_stack_size(void **state)
+{
+	(void)state;
+	struct run r;
+	pl_engine_options opt = { .stack_size = 1000 };
+	run_set_options(&opt);
+	run_yaml("version: 1\nnodes:\n"
+		 "  - {name: g, type: generator, stage: seq, params: {count: 3}, output: a}\n"
+		 "  - {name: s, type: sink, stage: null, stack_size: 64KiB, input: a}\n",
+		 &r);
+	run_set_options(NULL);
+	assert_int_equal(r.rc, PL_EAGAIN);
+	assert_non_null(strstr(r.start_error, "the system refuses a stack of 1000 bytes (from "
+					      "--stack-size) for the threads of node 'g': Invalid "
+					      "argument (its minimum is "));
+	assert_non_null(strstr(r.start_error, " bytes); nothing was started"));
+	assert_int_equal(r.stats[0].out, 0);
+	assert_int_equal(r.stats[0].running, 0);
+	assert_int_equal(r.stats[1].in, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_init_failure),
 		cmocka_unit_test(test_init_failures_all_reported),
 		cmocka_unit_test(test_many_workers),
+		cmocka_unit_test(test_refused_stack_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "load.h"
 #include "params.h"
 #include "registry.h"
+#include "size.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,7 +62,7 @@ static void check_loaded(const pl_config *cfg, const pl_diags *d)
 			fail("a node without a name or a type");
 		if (n->type != PL_NODE_FANIN && n->type != PL_NODE_BROADCAST &&
 		    (n->stage_desc == NULL || n->param_values == NULL ||
-						 pl_params_missing(n->param_values) != NULL))
+		     pl_params_missing(n->param_values) != NULL))
 			fail("a node without its stage or parameters");
 		if ((n->type == PL_NODE_SINK) != (n->output.chan < 0 && !n->outputs_is_list) ||
 		    n->output.chan >= (int)cfg->n_chans)
@@ -87,7 +88,13 @@ static void check_loaded(const pl_config *cfg, const pl_diags *d)
 				fail("a node's input channel");
 		if (n->workers < 1 || n->workers > PL_MAX_WORKERS)
 			fail("a node's workers");
+		if (n->stack_size != 0 &&
+		    (n->stack_size < PL_MIN_STACK_SIZE || n->stack_size > PL_MAX_STACK_SIZE))
+			fail("a node's stack_size");
 	}
+	if (cfg->default_stack_size != 0 && (cfg->default_stack_size < PL_MIN_STACK_SIZE ||
+					     cfg->default_stack_size > PL_MAX_STACK_SIZE))
+		fail("the default stack_size");
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		const pl_cfg_chan *c = &cfg->chans[i];
 		/* (One declared under 'channels' that no node uses is a warning.) */
