@@ -119,7 +119,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	e->nodes = pl_mem_calloc(cfg->n_nodes ? cfg->n_nodes : 1, sizeof(*e->nodes));
 	if (e->chans == NULL || e->nodes == NULL)
 		goto oom;
-	/* Waits spin only when every thread can have a core to itself. */
+	/* Waits spin only when every worker thread can have a core. */
 	size_t threads = 0;
 	for (size_t i = 0; i < cfg->n_nodes; i++)
 		threads += node_threads(&cfg->nodes[i]);
@@ -153,10 +153,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 		}
 	}
 	assert(e->n_nodes == cfg->n_nodes);
-	size_t threads = 2; /* the caller, a monitor */
-	for (size_t i = 0; i < e->n_nodes; i++)
-		threads += e->nodes[i].n_workers;
-	pl__size_futex_hash(threads);
+	pl__size_futex_hash(threads + 2); /* the workers, the caller, a monitor */
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
 	int failed = 0;
