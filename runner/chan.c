@@ -43,15 +43,27 @@
  * call out.
  */
 
-/* Spins before yielding: at most about 10 us, at least a quick look. */
-#define SPIN_MAX   400
-#define SPIN_MIN   8
-#define SPIN_START 100
+/*
+ * Spinning, in nanoseconds of the monotonic clock (a pause lasts from a
+ * few to 140 cycles, depending on the CPU): up to 50 us, which covers the
+ * time a parked thread takes to be woken and run again, so that a side
+ * that parked once does not make the other park in turn.
+ */
+#define SPIN_MAX_NS   50000u
+#define SPIN_MIN_NS   1000u
+#define SPIN_START_NS 10000u
 /* Yields before parking: letting a thread that shares this core run
  * (the other side, often) costs far less than sleeping and being woken. */
 #define YIELD_MAX   64
 #define YIELD_MIN   2
 #define YIELD_START 8
+/* Pauses before a wait is timed: about 3 us at 23 ns each. */
+#define QUICK_PAUSES 128
+/* Pauses between two looks at a cell (at most): the more a ring can hold,
+ * the less often a waiting side needs to look, and a look takes the cell's
+ * cache line from the side writing it; a ring of one wants the quickest
+ * answer. */
+#define POLL_PAUSES 32
 
 static inline void cpu_relax(void)
 {
@@ -85,6 +97,7 @@ int pl_chan_create_ends(size_t capacity, unsigned senders, unsigned receivers, p
 	c->single_receiver = receivers == 1;
 	if (capacity > 0) {
 		c->slots = capacity;
+		c->poll_pauses = capacity < POLL_PAUSES ? (unsigned)capacity : POLL_PAUSES;
 		c->pow2 = is_pow2(capacity);
 		c->mask = c->pow2 ? capacity - 1 : 0;
 		c->cells = pl_mem_calloc(capacity, sizeof(*c->cells));
@@ -101,8 +114,8 @@ int pl_chan_create_ends(size_t capacity, unsigned senders, unsigned receivers, p
 	atomic_init(&c->head, 0);
 	atomic_init(&c->high_water, 0);
 	c->spin = 1;
-	atomic_init(&c->senders.spin_limit, SPIN_START);
-	atomic_init(&c->receivers.spin_limit, SPIN_START);
+	atomic_init(&c->senders.spin_ns, SPIN_START_NS);
+	atomic_init(&c->receivers.spin_ns, SPIN_START_NS);
 	atomic_init(&c->senders.yield_limit, YIELD_START);
 	atomic_init(&c->receivers.yield_limit, YIELD_START);
 	atomic_init(&c->senders.waiters, 0);
@@ -157,9 +170,9 @@ void pl_chan_destroy(pl_chan *c)
 void pl_chan_set_spin(pl_chan *c, int spin)
 {
 	c->spin = spin != 0;
-	unsigned limit = spin ? SPIN_START : 0;
-	atomic_store_explicit(&c->senders.spin_limit, limit, memory_order_relaxed);
-	atomic_store_explicit(&c->receivers.spin_limit, limit, memory_order_relaxed);
+	unsigned ns = spin ? SPIN_START_NS : 0;
+	atomic_store_explicit(&c->senders.spin_ns, ns, memory_order_relaxed);
+	atomic_store_explicit(&c->receivers.spin_ns, ns, memory_order_relaxed);
 }
 
 pl_chan_tx *pl_chan_sender(pl_chan *c)
@@ -194,16 +207,35 @@ static inline int closed(pl_chan *c)
 
 /* How one send or receive waits. */
 struct wait_state {
-	unsigned steps;       /* taken so far */
-	unsigned spin_limit;  /* the first ones spin */
-	unsigned yield_limit; /* the next ones yield; then it parks */
+	unsigned quick;       /* pauses before the wait is timed */
+	uint64_t t0;          /* when the timed wait began, or 0 */
+	unsigned spin_ns;     /* how long it spins */
+	unsigned yields;      /* yields taken so far */
+	unsigned yield_limit; /* how many it may take; then it parks */
+	int parked;
 };
 
-static void wait_start(struct wait_state *ws, struct chan_park *park)
+/*
+ * Begins waiting: first up to QUICK_PAUSES pauses, untimed, looking every
+ * poll_pauses (returns 0: look again), which is all a hand-over between two running threads needs;
+ * then the timed wait, whose start goes to *since (returns 1).  Waits
+ * shorter than the quick spin count as work, not as waiting.
+ */
+static int wait_begin(pl_chan *c, struct wait_state *ws, struct chan_park *park,
+		      _Atomic uint64_t *since)
 {
-	ws->steps = 0;
-	ws->spin_limit = atomic_load_explicit(&park->spin_limit, memory_order_relaxed);
+	if (c->spin && ws->quick < QUICK_PAUSES) {
+		for (unsigned i = 0; i < c->poll_pauses; i++)
+			cpu_relax();
+		ws->quick += c->poll_pauses;
+		return 0;
+	}
+	ws->t0 = pl__chan_wait_begins(since);
+	ws->yields = 0;
+	ws->parked = 0;
+	ws->spin_ns = atomic_load_explicit(&park->spin_ns, memory_order_relaxed);
 	ws->yield_limit = atomic_load_explicit(&park->yield_limit, memory_order_relaxed);
+	return 1;
 }
 
 static unsigned grow(unsigned v, unsigned max)
@@ -216,22 +248,33 @@ static unsigned shrink(unsigned v, unsigned min)
 	return v / 2 < min ? min : v / 2;
 }
 
-/* After a wait: whatever sufficed (spinning, yielding) gets longer next
- * time, whatever did not gets shorter.  A channel that must not spin keeps
- * a spin limit of 0. */
-static void wait_end(const struct wait_state *ws, struct chan_park *park, int spin)
+/*
+ * After a timed wait: tunes the next ones of this side by how long it
+ * lasted, which it returns (ns).
+ * Spinning (only on a channel allowed to): a wait that spinning would have
+ * covered sets the spin to twice its length; a longer one (the other side
+ * is slow, spinning is waste) halves it.  Yielding: a wait that yielding
+ * ended allows more yields, one that parked fewer.
+ */
+static uint64_t wait_end(const struct wait_state *ws, struct chan_park *park, int spin)
 {
-	unsigned s = ws->spin_limit, y = ws->yield_limit;
-	if (ws->steps <= s) {
-		s = grow(s, SPIN_MAX);
-	} else {
-		s = spin ? shrink(s, SPIN_MIN) : 0;
-		y = ws->steps <= ws->spin_limit + y ? grow(y, YIELD_MAX) : shrink(y, YIELD_MIN);
+	uint64_t waited = pl__chan_now_ns() - ws->t0;
+	unsigned s = ws->spin_ns, y = ws->yield_limit;
+	if (spin) {
+		if (waited <= SPIN_MAX_NS / 2)
+			s = waited * 2 > s ? (unsigned)(waited * 2) : s;
+		else if (waited > SPIN_MAX_NS)
+			s = shrink(s, SPIN_MIN_NS);
+		else
+			s = SPIN_MAX_NS;
 	}
-	if (s != ws->spin_limit)
-		atomic_store_explicit(&park->spin_limit, s, memory_order_relaxed);
+	if (ws->yields > 0)
+		y = ws->parked ? shrink(y, YIELD_MIN) : grow(y, YIELD_MAX);
+	if (s != ws->spin_ns)
+		atomic_store_explicit(&park->spin_ns, s, memory_order_relaxed);
 	if (y != ws->yield_limit)
 		atomic_store_explicit(&park->yield_limit, y, memory_order_relaxed);
+	return waited;
 }
 
 /*
@@ -253,15 +296,17 @@ static void wait_end(const struct wait_state *ws, struct chan_park *park, int sp
 static void wait_step(pl_chan *c, struct chan_cell *cell, uint64_t want, struct wait_state *ws,
 		      struct chan_park *park)
 {
-	ws->steps++;
-	if (ws->steps <= ws->spin_limit) {
-		cpu_relax();
+	if (ws->spin_ns > 0 && pl__chan_now_ns() - ws->t0 < ws->spin_ns) {
+		for (int i = 0; i < 8; i++)
+			cpu_relax();
 		return;
 	}
-	if (ws->steps <= ws->spin_limit + ws->yield_limit) {
+	if (ws->yields < ws->yield_limit) {
+		ws->yields++;
 		sched_yield();
 		return;
 	}
+	ws->parked = 1;
 	pthread_mutex_lock(&c->mu);
 	atomic_fetch_add_explicit(&park->waiters, 1, memory_order_seq_cst);
 	while ((int64_t)(atomic_load_explicit(&cell->seq, memory_order_seq_cst) - want) < 0 &&
@@ -332,13 +377,12 @@ static inline void update_high_water(pl_chan *c, uint64_t pos)
 
 /*
  * Claims the next position to send at: returns 0 and stores it in *pos,
- * or PL_ECANCELED / PL_ECLOSED.  Waits while the ring is full; *t0 says
- * when that began (0: it did not).  A single sender owns `tail` and
+ * or PL_ECANCELED / PL_ECLOSED.  Waits while the ring is full, as *ws
+ * records.  A single sender owns `tail` and
  * advances it with a plain store once its message is in.
  */
-static int claim_send(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint64_t *since)
+static int claim_send(pl_chan *c, uint64_t *pos_out, struct wait_state *ws, _Atomic uint64_t *since)
 {
-	struct wait_state ws = { 0, 0, 0 };
 	uint64_t pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
 	for (;;) {
 		if (aborted(c))
@@ -363,15 +407,10 @@ static int claim_send(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint6
 			continue;
 		}
 		/* Full: the receiver of pos - slots has not emptied the cell. */
-		if (*t0 == 0) {
-			*t0 = pl__chan_wait_begins(since);
-			wait_start(&ws, &c->senders);
-		}
-		wait_step(c, cell, 2 * pos, &ws, &c->senders);
+		if (ws->t0 != 0 || wait_begin(c, ws, &c->senders, since))
+			wait_step(c, cell, 2 * pos, ws, &c->senders);
 		pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
 	}
-	if (*t0 != 0)
-		wait_end(&ws, &c->senders, c->spin);
 	*pos_out = pos;
 	return 0;
 }
@@ -379,8 +418,9 @@ static int claim_send(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint6
 /* Ownership: on success the channel takes `msg`; on failure the caller keeps it. */
 static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since)
 {
-	uint64_t t0 = 0, pos = 0;
-	int rc = claim_send(c, &pos, &t0, since);
+	struct wait_state ws = { 0 };
+	uint64_t pos = 0;
+	int rc = claim_send(c, &pos, &ws, since);
 	if (rc == 0) {
 		struct chan_cell *cell = cell_at(c, pos);
 		cell->msg = msg;
@@ -390,15 +430,15 @@ static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint6
 		update_high_water(c, pos);
 		wake_one(c, &c->receivers);
 	}
-	pl__chan_wait_ends(t0, waited_ns);
+	if (ws.t0 != 0)
+		*waited_ns = wait_end(&ws, &c->senders, c->spin);
 	return rc;
 }
 
 /* Claims the next position to receive at, as claim_send() does;
  * PL_ECLOSED once the channel is closed and drained. */
-static int claim_recv(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint64_t *since)
+static int claim_recv(pl_chan *c, uint64_t *pos_out, struct wait_state *ws, _Atomic uint64_t *since)
 {
-	struct wait_state ws = { 0, 0, 0 };
 	uint64_t pos = atomic_load_explicit(&c->head, memory_order_relaxed);
 	for (;;) {
 		if (aborted(c))
@@ -424,15 +464,10 @@ static int claim_recv(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint6
 		 * being published: wait for it; otherwise the stream ended. */
 		if (closed(c) && atomic_load_explicit(&c->tail, memory_order_acquire) == pos)
 			return PL_ECLOSED;
-		if (*t0 == 0) {
-			*t0 = pl__chan_wait_begins(since);
-			wait_start(&ws, &c->receivers);
-		}
-		wait_step(c, cell, 2 * pos + 1, &ws, &c->receivers);
+		if (ws->t0 != 0 || wait_begin(c, ws, &c->receivers, since))
+			wait_step(c, cell, 2 * pos + 1, ws, &c->receivers);
 		pos = atomic_load_explicit(&c->head, memory_order_relaxed);
 	}
-	if (*t0 != 0)
-		wait_end(&ws, &c->receivers, c->spin);
 	*pos_out = pos;
 	return 0;
 }
@@ -441,8 +476,9 @@ static int claim_recv(pl_chan *c, uint64_t *pos_out, uint64_t *t0, _Atomic uint6
 static int ring_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *seq_out,
 		     _Atomic uint64_t *since)
 {
-	uint64_t t0 = 0, pos = 0;
-	int rc = claim_recv(c, &pos, &t0, since);
+	struct wait_state ws = { 0 };
+	uint64_t pos = 0;
+	int rc = claim_recv(c, &pos, &ws, since);
 	if (rc == 0) {
 		struct chan_cell *cell = cell_at(c, pos);
 		*out = cell->msg;
@@ -454,7 +490,8 @@ static int ring_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *se
 		atomic_store_explicit(&cell->seq, 2 * (pos + c->slots), memory_order_seq_cst);
 		wake_one(c, &c->senders);
 	}
-	pl__chan_wait_ends(t0, waited_ns);
+	if (ws.t0 != 0)
+		*waited_ns = wait_end(&ws, &c->receivers, c->spin);
 	return rc;
 }
 

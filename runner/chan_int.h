@@ -48,7 +48,7 @@ struct chan_park {
 	pthread_cond_t cv;       /* under mu */
 	atomic_uint waiters;     /* parked, or about to park */
 	atomic_int wake_pending; /* signalled, and nobody woke up since */
-	atomic_uint spin_limit;  /* how long a wait spins before it yields */
+	atomic_uint spin_ns;     /* how long a wait spins before it yields */
 	atomic_uint yield_limit; /* then how long it yields before it parks */
 };
 
@@ -72,6 +72,7 @@ struct pl_chan { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 	int single_sender;       /* one thread sends: tail is its own */
 	int single_receiver;     /* one thread receives: head is its own */
 	int spin;                /* waits may spin (pl_chan_set_spin()) */
+	unsigned poll_pauses;    /* a spinning wait looks every this many pauses */
 	atomic_int closed;       /* by close(), once */
 	atomic_int aborted;      /* by abort() */
 	struct pl_chan_tx tx;
