@@ -217,8 +217,8 @@ void bench_group_io(const bench_opts *o, bench_log *log)
 			     bench_verdict(valid, bytes < 200 * MB));
 	}
 	if (o->pipeline != NULL && o->n_run_args == 0)
-		printf("(`pipeline run` used its default worker stack size: %zu KiB unless the "
-		       "binary changed it; --run-args passes an option for it.)\n",
+		printf("(`pipeline run` used its default worker stack size, %zu KiB; "
+		       "--run-args \"--stack-size 64KiB\" sets it.)\n",
 		       PL_DEFAULT_STACK_SIZE / 1024);
 }
 

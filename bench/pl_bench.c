@@ -53,7 +53,7 @@ static void usage(int code)
 		"  --reps N           repetitions of each measurement (default 3; medians)\n"
 		"  --n N              messages per throughput case (default 5,000,000)\n"
 		"  --n-buf1 N         ... at buffer 1, where every hand-off blocks (default "
-		"n/100)\n"
+		"n/10)\n"
 		"  --raw FILE         one key=value line per measurement\n"
 		"  --pipeline FILE    the release binary for the end-to-end runs (default: the "
 		"one\n"
@@ -201,7 +201,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 	int q = a->quick;
 	o->reps = reps ? reps : q ? 1 : 3;
 	o->n = n ? n : q ? 200000 : 5000000;
-	o->n_buf1 = n_buf1 ? n_buf1 : o->n / 100 ? o->n / 100 : 1;
+	o->n_buf1 = n_buf1 ? n_buf1 : o->n / 10 ? o->n / 10 : 1;
 	static const long buffers[] = { 1, 64, 1024 };
 	memcpy(o->buffers, buffers, sizeof(buffers));
 	o->n_buffers = 3;

@@ -1,7 +1,6 @@
 /* msg_cache.c - per-thread caches of message blocks (see msg_cache.h). */
 #include "msg_cache.h"
 
-#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -60,15 +59,17 @@ struct pl_msg_cache {
 	/* The owner's. */
 	pl_msg *local[N_CLASSES];
 	uint64_t created; /* blocks malloc'd for this cache */
-	struct pending pending[N_PENDING];
-	unsigned evict; /* the pending batch to hand back when all are taken */
 	/* Any thread's. */
 	struct remote_list remote[N_CLASSES];
 };
 
-/* The attached thread's slot, and the cache in it (NULL until needed). */
+/* The attached thread's slot, and the cache in it (NULL until it first
+ * allocates); its batches of other caches' blocks (in thread storage, so
+ * that freeing never allocates). */
 static _Thread_local pl_msg_cache **tls_slot;
 static _Thread_local pl_msg_cache *tls_cache;
+static _Thread_local struct pending tls_pending[N_PENDING];
+static _Thread_local unsigned tls_evict; /* the batch to hand back when all are taken */
 
 void pl__msg_cache_attach(pl_msg_cache **slot)
 {
@@ -77,7 +78,7 @@ void pl__msg_cache_attach(pl_msg_cache **slot)
 }
 
 /* The calling thread's cache, created on first need; NULL for a thread
- * without one (or out of memory: it then goes without). */
+ * without one, or out of memory. */
 static pl_msg_cache *my_cache(void)
 {
 	if (tls_cache != NULL || tls_slot == NULL)
@@ -113,9 +114,8 @@ static void flush_pending(struct pending *p)
 
 void pl__msg_cache_detach(void)
 {
-	if (tls_cache != NULL)
-		for (size_t i = 0; i < N_PENDING; i++)
-			flush_pending(&tls_cache->pending[i]);
+	for (size_t i = 0; i < N_PENDING; i++)
+		flush_pending(&tls_pending[i]);
 	tls_slot = NULL;
 	tls_cache = NULL;
 }
@@ -142,8 +142,6 @@ void pl__msg_cache_destroy(pl_msg_cache *c)
 	if (c == NULL)
 		return;
 	uint64_t cached = 0;
-	for (size_t i = 0; i < N_PENDING; i++)
-		assert(c->pending[i].home == NULL); /* detached */
 	for (size_t k = 0; k < N_CLASSES; k++) {
 		pl_msg *remote =
 			atomic_exchange_explicit(&c->remote[k].head, NULL, memory_order_acquire);
@@ -181,9 +179,11 @@ static uint32_t class_of(size_t len)
 
 pl_msg *pl__msg_block_new(size_t len)
 {
-	pl_msg_cache *c;
+	pl_msg_cache *c = NULL;
 	pl_msg *m;
-	if (len > class_size[N_CLASSES - 1] || (c = my_cache()) == NULL) {
+	if (len <= class_size[N_CLASSES - 1] && (c = my_cache()) == NULL && tls_slot != NULL)
+		return NULL; /* out of memory for the cache itself */
+	if (c == NULL) {
 		m = plain_block(len);
 	} else {
 		uint32_t k = class_of(len);
@@ -214,11 +214,11 @@ pl_msg *pl__msg_block_new(size_t len)
 
 /* Adds a block of another cache to the calling thread's outgoing batches.
  * Ownership: takes `m`. */
-static void batch_foreign(pl_msg_cache *c, pl_msg *m)
+static void batch_foreign(pl_msg *m)
 {
 	struct pending *p = NULL, *free_slot = NULL;
 	for (size_t i = 0; i < N_PENDING; i++) {
-		struct pending *q = &c->pending[i];
+		struct pending *q = &tls_pending[i];
 		if (q->home == m->home && q->cls == m->cls) {
 			p = q;
 			break;
@@ -228,8 +228,8 @@ static void batch_foreign(pl_msg_cache *c, pl_msg *m)
 	}
 	if (p == NULL) {
 		if (free_slot == NULL) {
-			free_slot = &c->pending[c->evict];
-			c->evict = (c->evict + 1) % N_PENDING;
+			free_slot = &tls_pending[tls_evict];
+			tls_evict = (tls_evict + 1) % N_PENDING;
 			flush_pending(free_slot);
 		}
 		p = free_slot;
@@ -248,12 +248,12 @@ void pl__msg_block_free(pl_msg *m)
 		return;
 	}
 	POISON(m->data, class_size[m->cls]);
-	pl_msg_cache *c = my_cache();
+	pl_msg_cache *c = tls_cache;
 	if (c == m->home) {
 		m->u.next = c->local[m->cls];
 		c->local[m->cls] = m;
-	} else if (c != NULL) {
-		batch_foreign(c, m);
+	} else if (tls_slot != NULL) {
+		batch_foreign(m);
 	} else {
 		push_remote(m->home, m->cls, m, m);
 	}

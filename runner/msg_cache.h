@@ -69,7 +69,8 @@ void pl__msg_cache_detach(void);
 void pl__msg_cache_destroy(pl_msg_cache *cache);
 
 /* A block for a message of `len` bytes, header set (meta NULL); NULL when
- * out of memory.  Ownership: the caller owns it. */
+ * out of memory (for the block, or for the calling thread's cache on its
+ * first allocation).  Ownership: the caller owns it. */
 pl_msg *pl__msg_block_new(size_t len);
 
 /* Returns a message's block (its metadata already freed).  Ownership:
