@@ -18,8 +18,9 @@
  * single cell; counting by two can, so buffer 1 needs no special case.)
  * A sender claims p by a compare-and-swap of `tail` from p to p + 1 when
  * the cell's seq is 2p, a receiver by one of `head` when it is 2p + 1; the
- * seq stores that follow (release) hand the cell over, the seq loads
- * (acquire) take it.
+ * seq stores that follow hand the cell over, the seq loads (acquire) take
+ * it.  The stores are sequentially consistent, not merely release: the
+ * parking handshake below depends on it.
  *
  * Waiting: a thread that finds the ring full (or empty) spins, yields,
  * then parks: under `mu` it counts itself in
@@ -251,9 +252,10 @@ static unsigned shrink(unsigned v, unsigned min)
 /*
  * After a timed wait: tunes the next ones of this side by how long it
  * lasted, which it returns (ns).
- * Spinning (only on a channel allowed to): a wait that spinning would have
- * covered sets the spin to twice its length; a longer one (the other side
- * is slow, spinning is waste) halves it.  Yielding: a wait that yielding
+ * Spinning (only on a channel allowed to): a wait up to half the longest
+ * spin raises the spin to at least twice its length, one up to the longest
+ * spin raises it to the longest; a longer one (the other side is slow,
+ * spinning is waste) halves it.  Yielding: a wait that yielding
  * ended allows more yields, one that parked fewer.
  */
 static uint64_t wait_end(const struct wait_state *ws, struct chan_park *park, int spin)
@@ -290,8 +292,8 @@ static uint64_t wait_end(const struct wait_state *ws, struct chan_park *park, in
  * returning thread clears it (seq_cst, under `mu`) before it looks at its
  * cell again.  So a hand-over that finds it set is seen by that look.
  * Every parked thread waits at a position no later than the oldest one not
- * yet handed over, so the hand-over of that one lets whoever wakes go on,
- * and a thread that goes on takes everything ready before it parks again.
+ * yet handed over, so the hand-over of that one lets whoever wakes go on;
+ * a woken thread passes the wake on when more is ready (pass_wake()).
  */
 static void wait_step(pl_chan *c, struct chan_cell *cell, uint64_t want, struct wait_state *ws,
 		      struct chan_park *park)
@@ -333,6 +335,22 @@ static inline void wake_one(pl_chan *c, struct chan_park *park)
 		pthread_cond_signal(&park->cv);
 	}
 	pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * After a wait that parked: while wake_pending was set, the other side
+ * signalled nobody for the cells it handed over meanwhile, so a burst of
+ * them may sit there while the other threads of this side sleep.  The
+ * woken thread passes the wake on when the next cell is ready for this
+ * side too (`want` at `cell`), and a woken thread of a multi-worker node
+ * does not work through a burst alone.
+ */
+static inline void pass_wake(pl_chan *c, struct chan_park *park, struct chan_cell *cell,
+			     uint64_t want)
+{
+	if (atomic_load_explicit(&park->waiters, memory_order_relaxed) != 0 &&
+	    (int64_t)(atomic_load_explicit(&cell->seq, memory_order_acquire) - want) >= 0)
+		wake_one(c, park);
 }
 
 /* Records that `fill` messages were buffered at once (any sender). */
@@ -429,6 +447,8 @@ static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint6
 		atomic_store_explicit(&cell->seq, 2 * pos + 1, memory_order_seq_cst);
 		update_high_water(c, pos);
 		wake_one(c, &c->receivers);
+		if (ws.parked)
+			pass_wake(c, &c->senders, cell_at(c, pos + 1), 2 * (pos + 1));
 	}
 	if (ws.t0 != 0)
 		*waited_ns = wait_end(&ws, &c->senders, c->spin);
@@ -489,6 +509,8 @@ static int ring_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *se
 			atomic_store_explicit(&c->head, pos + 1, memory_order_release);
 		atomic_store_explicit(&cell->seq, 2 * (pos + c->slots), memory_order_seq_cst);
 		wake_one(c, &c->senders);
+		if (ws.parked)
+			pass_wake(c, &c->receivers, cell_at(c, pos + 1), 2 * (pos + 1) + 1);
 	}
 	if (ws.t0 != 0)
 		*waited_ns = wait_end(&ws, &c->receivers, c->spin);

@@ -37,7 +37,12 @@ typedef struct pl_chan_stats {
 	uint64_t sent;     /* messages accepted by send */
 	uint64_t received; /* messages handed out by recv */
 	size_t buffered;   /* messages in the channel now */
-	size_t high_water; /* most messages ever buffered at once */
+	/* Most messages ever buffered at once, as a send found it (counting
+	 * the messages up to its own): exact with one sending thread; with
+	 * several, a send whose position is claimed but not yet filled
+	 * counts, so it may exceed the true peak by up to the number of
+	 * senders minus one.  Never above the capacity. */
+	size_t high_water;
 } pl_chan_stats;
 
 /* Creates a channel holding at most `capacity` messages (0: rendezvous).
@@ -95,8 +100,9 @@ int pl_chan_send_timed(pl_chan_tx *tx, pl_msg *msg, uint64_t *waited_ns, _Atomic
  * pl_chan_send_timed() does,
  * and in *seq (when not NULL) the message's place in the channel's order
  * of receipt: 0 for the first message ever received, then 1, 2, ...  Each
- * is given once, under the channel's lock, so concurrent receivers hold
- * distinct, gap-free numbers. */
+ * is its position in the ring, claimed once (by a compare-and-swap when
+ * several threads receive), so concurrent receivers hold distinct,
+ * gap-free numbers. */
 int pl_chan_recv_timed(pl_chan_rx *rx, pl_msg **out, uint64_t *waited_ns, uint64_t *seq,
 		       _Atomic uint64_t *since);
 

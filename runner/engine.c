@@ -1,9 +1,11 @@
 /* engine.c - running a checked config: channels, worker threads, supervision and shutdown. */
+#define _GNU_SOURCE /* sched_getaffinity(), CPU_COUNT() */
 #include "engine.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,18 @@ static size_t node_threads(const pl_cfg_node *cn)
 					       : (size_t)cn->workers;
 }
 
+/* The CPUs this process may run on (its affinity mask, as taskset sets
+ * it); the online ones if that cannot be read.  A cgroup's CPU quota is
+ * not counted. */
+static long usable_cpus(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* Creates config channel `i`, telling it how many threads send on it (the
  * producing node's workers) and receive from it (the consuming node's;
  * a fan-in has one per input). */
@@ -123,7 +137,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	size_t threads = 0;
 	for (size_t i = 0; i < cfg->n_nodes; i++)
 		threads += node_threads(&cfg->nodes[i]);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = usable_cpus();
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		if (create_chan(cfg, i, &e->chans[i]) != 0)
 			goto oom;

@@ -2,6 +2,7 @@
 #include "msg_cache.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "mem.h"
@@ -14,9 +15,11 @@
  * acquire: whatever the freeing thread did to a block happens before its
  * next user touches it.
  *
- * Under AddressSanitizer a cached block's bytes are poisoned, and a new
- * message's bytes beyond its length stay so: a use after free, or an
- * overflow past the message's length, is still reported as with malloc.
+ * Under AddressSanitizer a cached block's bytes and length are poisoned, and
+ * a new message's bytes beyond its length stay so: reading a freed message,
+ * or past a message's length, is still reported as with malloc.  A second
+ * free of a cached block aborts in every build (it would otherwise hand the
+ * block out twice).  Valgrind sees cached blocks as live memory.
  */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -165,6 +168,7 @@ static pl_msg *plain_block(size_t len)
 	if (m != NULL) {
 		m->home = NULL;
 		m->cls = 0;
+		m->cached = 0;
 	}
 	return m;
 }
@@ -203,7 +207,9 @@ pl_msg *pl__msg_block_new(size_t len)
 			m->cls = k;
 			c->created++;
 		}
+		UNPOISON(&m->len, sizeof(m->len));
 		UNPOISON(m->data, len);
+		m->cached = 0;
 	}
 	if (m != NULL) {
 		m->len = len;
@@ -247,6 +253,15 @@ void pl__msg_block_free(pl_msg *m)
 		free(m);
 		return;
 	}
+	if (m->cached == PL_MSG_CACHED) {
+		/* malloc would have caught it; a cache would hand the block
+		 * out twice. */
+		fputs("pipeline: a message was freed twice (a stage's bug)\n", stderr);
+		abort();
+	}
+	m->cached = PL_MSG_CACHED;
+	/* Its length too, so that reading a freed message is reported. */
+	POISON(&m->len, sizeof(m->len));
 	POISON(m->data, class_size[m->cls]);
 	pl_msg_cache *c = tls_cache;
 	if (c == m->home) {

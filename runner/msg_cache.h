@@ -40,9 +40,11 @@ struct pl_msg {
 	} u;
 	pl_msg_cache *home; /* the cache it returns to; NULL: malloc's */
 	uint32_t cls;       /* its size class, when home != NULL */
-	uint32_t reserved;
+	uint32_t cached;    /* PL_MSG_CACHED while on a free list: a second free aborts */
 	unsigned char data[];
 };
+
+#define PL_MSG_CACHED 0x46524545u /* "FREE" */
 
 /* Blocks handed back to another cache in one go. */
 #define PL_MSG_BATCH 32

@@ -676,6 +676,63 @@ static void test_stats(void **state)
 	check_stats(c);
 }
 
+/* ---- A burst to parked receivers. ------------------------------------ */
+
+#define BURST_WORKERS 4
+
+struct slow_receiver {
+	pl_chan *c;
+	atomic_int got; /* messages received so far */
+	pthread_t thread;
+};
+
+static void *slow_receiver_main(void *arg)
+{
+	struct slow_receiver *r = arg;
+	pl_msg *m;
+	while (pl_chan_recv(pl_chan_receiver(r->c), &m) == 0) {
+		atomic_fetch_add(&r->got, 1);
+		pl_msg_free(m);
+		sleep_ms(BLOCK_MS); /* a slow stage */
+	}
+	return NULL;
+}
+
+/* Receivers all parked on an empty channel, then a burst, then nothing:
+ * the burst must not fall to the one receiver the first message woke
+ * (each woken receiver passes the wake on while more is ready). */
+static void test_burst_wakes_parked_receivers(void **state)
+{
+	(void)state;
+	pl_chan *c = NULL;
+	assert_int_equal(pl_chan_create_ends(64, 1, BURST_WORKERS, &c), 0);
+	struct slow_receiver r[BURST_WORKERS];
+	for (int i = 0; i < BURST_WORKERS; i++) {
+		r[i].c = c;
+		atomic_init(&r[i].got, 0);
+		assert_int_equal(pthread_create(&r[i].thread, NULL, slow_receiver_main, &r[i]), 0);
+	}
+	sleep_ms(2 * BLOCK_MS); /* they spin, yield, then park */
+	for (uint64_t i = 0; i < 2 * BURST_WORKERS; i++)
+		send_id(c, i);
+	/* Less than the time one receiver takes for two messages. */
+	sleep_ms(BLOCK_MS + BLOCK_MS / 2);
+	int busy = 0;
+	for (int i = 0; i < BURST_WORKERS; i++)
+		busy += atomic_load(&r[i].got) > 0;
+	assert_int_equal(pl_chan_close(pl_chan_sender(c)), 0);
+	for (int i = 0; i < BURST_WORKERS; i++)
+		assert_int_equal(pthread_join(r[i].thread, NULL), 0);
+	int total = 0;
+	for (int i = 0; i < BURST_WORKERS; i++)
+		total += atomic_load(&r[i].got);
+	assert_int_equal(total, 2 * BURST_WORKERS);
+	if (busy < BURST_WORKERS)
+		fail_msg("only %d of %d parked receivers took part in the burst", busy,
+			 BURST_WORKERS);
+	pl_chan_destroy(c);
+}
+
 /* ---- Stress: P producers x C consumers. -------------------------------- */
 
 #define MAX_THREADS 4
@@ -892,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_abort_rendezvous_sender),
 		cmocka_unit_test(test_destroy_frees_buffered),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_burst_wakes_parked_receivers),
 		STRESS_TEST(0, "test_stress_4x4_200k_rendezvous"),
 		STRESS_TEST(1, "test_stress_4x4_1M_capacity_1"),
 		STRESS_TEST(2, "test_stress_4x4_1M_capacity_64"),

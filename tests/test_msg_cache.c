@@ -2,11 +2,15 @@
  * poisoning. */
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -259,6 +263,27 @@ static void test_stress(void **state)
 	}
 }
 
+/* A second free of a cached message aborts (in a child process): the
+ * cache would otherwise hand the block out twice. */
+static void test_double_free_aborts(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pl_msg_cache *cache = NULL;
+		pl__msg_cache_attach(&cache);
+		pl_msg *m = pl_msg_new(8);
+		pl_msg_free(m);
+		pl_msg_free(m);
+		_exit(0); /* not reached */
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 #ifdef TEST_ASAN
 /* A cached block's bytes are poisoned; a new message's bytes past its
  * length stay poisoned, so an overflow within the block is still caught. */
@@ -274,6 +299,7 @@ static void test_poisoned(void **state)
 	assert_true(__asan_address_is_poisoned(data + 63));
 	pl_msg_free(m);
 	assert_true(__asan_address_is_poisoned(data));
+	assert_true(__asan_address_is_poisoned(&m->len)); /* pl_msg_len() of it is reported */
 	pl_msg *again = pl_msg_new(64);
 	assert_ptr_equal(again, m);
 	assert_false(__asan_address_is_poisoned(data + 63));
@@ -289,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_reuse_on_one_thread),
 		cmocka_unit_test(test_hand_back),
 		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_double_free_aborts),
 #ifdef TEST_ASAN
 		cmocka_unit_test(test_poisoned),
 #endif
