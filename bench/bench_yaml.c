@@ -100,7 +100,10 @@ char *bench_yaml_e2e(const bench_shape *s)
 	return shape_yaml(s, 0);
 }
 
-char *bench_yaml_cpu(long long n, int size, long rounds, int workers)
+/* fixed (n messages of `size` bytes; 0: its default) -> `stage` x workers,
+ * with `params` (a YAML flow mapping) -> null, as config `name`. */
+static char *fanout_yaml(const char *name, long long n, int size, int workers, const char *stage,
+			 const char *params)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -108,32 +111,33 @@ char *bench_yaml_cpu(long long n, int size, long rounds, int workers)
 	if (f == NULL)
 		return NULL;
 	fprintf(f,
-		"version: 1\nname: cpu-fanout\ndefaults: { buffer: 64 }\nnodes:\n"
+		"version: 1\nname: %s\ndefaults: { buffer: 64 }\nnodes:\n"
 		"  - { name: gen, type: generator, stage: fixed,\n"
-		"      params: { count: %lld, size: %d }, output: jobs }\n"
-		"  - { name: work, type: fan-out, workers: %d, stage: hash,\n"
-		"      params: { rounds: %ld }, input: jobs, output: to_sink }\n"
+		"      params: { count: %lld",
+		name, n);
+	if (size > 0)
+		fprintf(f, ", size: %d", size);
+	fprintf(f,
+		" }, output: jobs }\n"
+		"  - { name: work, type: fan-out, workers: %d, stage: %s,\n"
+		"      params: %s, input: jobs, output: to_sink }\n"
 		"  - { name: sink, type: sink, stage: null, input: to_sink }\n",
-		n, size, workers, rounds);
+		workers, stage, params);
 	return finish(f, &text);
+}
+
+char *bench_yaml_cpu(long long n, int size, long rounds, int workers)
+{
+	char params[64];
+	snprintf(params, sizeof(params), "{ rounds: %ld }", rounds);
+	return fanout_yaml("cpu-fanout", n, size, workers, "hash", params);
 }
 
 char *bench_yaml_io(long long n, long ms, int workers)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (f == NULL)
-		return NULL;
-	fprintf(f,
-		"version: 1\nname: io-fanout\nnodes:\n"
-		"  - { name: gen, type: generator, stage: fixed,\n"
-		"      params: { count: %lld }, output: jobs }\n"
-		"  - { name: work, type: fan-out, workers: %d, stage: delay,\n"
-		"      params: { ms: %ld }, input: jobs, output: to_sink }\n"
-		"  - { name: sink, type: sink, stage: null, input: to_sink }\n",
-		n, workers, ms);
-	return finish(f, &text);
+	char params[64];
+	snprintf(params, sizeof(params), "{ ms: %ld }", ms);
+	return fanout_yaml("io-fanout", n, 0, workers, "delay", params);
 }
 
 char *bench_yaml_startup(int nodes)
