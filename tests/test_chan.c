@@ -712,8 +712,8 @@ static void test_burst_wakes_parked_receivers(void **state)
 		atomic_init(&r[i].got, 0);
 		assert_int_equal(pthread_create(&r[i].thread, NULL, slow_receiver_main, &r[i]), 0);
 	}
-	sleep_ms(2 * BLOCK_MS); /* they spin, yield, then park */
-	for (uint64_t i = 0; i < 2 * BURST_WORKERS; i++)
+	sleep_ms(2L * BLOCK_MS); /* they spin, yield, then park */
+	for (uint64_t i = 0; i < (uint64_t)2 * BURST_WORKERS; i++)
 		send_id(c, i);
 	/* Less than the time one receiver takes for two messages. */
 	sleep_ms(BLOCK_MS + BLOCK_MS / 2);
