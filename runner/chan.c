@@ -22,23 +22,23 @@
  * it.  The stores are sequentially consistent, not merely release: the
  * parking handshake below depends on it.
  *
- * Waiting: a thread that finds the ring full (or empty) spins, yields,
- * then parks: under `mu` it counts itself in
- * senders.waiters (receivers.waiters), checks its cell once more and
- * sleeps on senders.cv (receivers.cv).  Whoever hands a cell over the
+ * Waiting: a thread that finds the ring full (or empty) spins (first
+ * without reading the clock, then on it), yields, then parks: under `mu`
+ * it counts itself in senders.waiters (receivers.waiters), checks its cell
+ * once more and sleeps on senders.cv (receivers.cv).  Whoever hands a cell over the
  * other way loads the waiter count after its seq store; both sides' store
  * and load are sequentially consistent, so either the parker sees the cell
  * or the other side sees the parker, takes `mu` (which the parker holds
  * until it sleeps) and signals.  No wake-up is lost and, while nobody
  * parks, nobody takes the lock.
  *
- * How long to spin and to yield adapts per channel side, as glibc's
- * adaptive mutexes do: a wait that ended while spinning lengthens the next
- * spin, one that had to yield or park shortens it, and so on.  Spinning
- * pays when the other side runs on another core, and is waste when it
- * waits for this core: then a yield hands the core over at once.  The
- * engine turns spinning off (pl_chan_set_spin()) when its threads
- * outnumber the cores.
+ * How long to spin and to yield adapts per channel side (wait_end()): a
+ * wait a spin could have covered makes the spin long enough for it, a
+ * longer one (the other side is slow) halves it; a wait that yielding
+ * ended allows more yields, one that parked fewer.  Spinning pays when the
+ * other side runs on another core, and is waste when it waits for this
+ * core: then a yield hands the core over at once.  The engine turns
+ * spinning off (pl_chan_set_spin()) when its threads outnumber the cores.
  *
  * Lock order: only `mu`, held for parking and signalling, never across a
  * call out.
