@@ -196,16 +196,6 @@ static inline struct chan_cell *cell_at(pl_chan *c, uint64_t pos)
 	return &c->cells[c->pow2 ? (size_t)(pos & c->mask) : (size_t)(pos % c->slots)];
 }
 
-static inline int aborted(pl_chan *c)
-{
-	return atomic_load_explicit(&c->aborted, memory_order_relaxed);
-}
-
-static inline int closed(pl_chan *c)
-{
-	return atomic_load_explicit(&c->closed, memory_order_acquire);
-}
-
 /* How one send or receive waits. */
 struct wait_state {
 	unsigned quick;       /* pauses before the wait is timed */
@@ -260,7 +250,7 @@ static unsigned shrink(unsigned v, unsigned min)
  */
 static uint64_t wait_end(const struct wait_state *ws, struct chan_park *park, int spin)
 {
-	uint64_t waited = pl__chan_now_ns() - ws->t0;
+	uint64_t waited = pl__now_ns() - ws->t0;
 	unsigned s = ws->spin_ns, y = ws->yield_limit;
 	if (spin) {
 		if (waited <= SPIN_MAX_NS / 2)
@@ -298,7 +288,7 @@ static uint64_t wait_end(const struct wait_state *ws, struct chan_park *park, in
 static void wait_step(pl_chan *c, struct chan_cell *cell, uint64_t want, struct wait_state *ws,
 		      struct chan_park *park)
 {
-	if (ws->spin_ns > 0 && pl__chan_now_ns() - ws->t0 < ws->spin_ns) {
+	if (ws->spin_ns > 0 && pl__now_ns() - ws->t0 < ws->spin_ns) {
 		for (int i = 0; i < 8; i++)
 			cpu_relax();
 		return;
@@ -394,40 +384,56 @@ static inline void update_high_water(pl_chan *c, uint64_t pos)
 }
 
 /*
- * Claims the next position to send at: returns 0 and stores it in *pos,
- * or PL_ECANCELED / PL_ECLOSED.  Waits while the ring is full, as *ws
- * records.  A single sender owns `tail` and
- * advances it with a plain store once its message is in.
+ * Claims the next position to send at (`recv` 0) or to receive at (`recv`
+ * 1): returns 0 and stores it in *pos_out, or PL_ECANCELED, or PL_ECLOSED
+ * (a sender: once closed; a receiver: once closed and drained).  Waits
+ * while the ring is full (empty), as *ws records.  The side's cell is
+ * ready at seq 2 pos + recv.  A single sender (receiver) owns `tail`
+ * (`head`) and advances it with a plain store once the cell is handed
+ * over; several share it by compare-and-swap.  Inlined with a constant
+ * `recv`, so that each side gets its own loop.
  */
-static int claim_send(pl_chan *c, uint64_t *pos_out, struct wait_state *ws, _Atomic uint64_t *since)
+static inline int claim(pl_chan *c, int recv, uint64_t *pos_out, struct wait_state *ws,
+			_Atomic uint64_t *since)
 {
-	uint64_t pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+	_Atomic uint64_t *mine = recv ? &c->head : &c->tail;
+	int single = recv ? c->single_receiver : c->single_sender;
+	struct chan_park *park = recv ? &c->receivers : &c->senders;
+	uint64_t pos = atomic_load_explicit(mine, memory_order_relaxed);
 	for (;;) {
-		if (aborted(c))
+		if (pl__chan_aborted(c))
 			return PL_ECANCELED;
-		if (closed(c))
+		if (!recv && pl__chan_closed(c))
 			return PL_ECLOSED;
 		struct chan_cell *cell = cell_at(c, pos);
-		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
-		int64_t dif = (int64_t)(seq - 2 * pos);
+		uint64_t want = 2 * pos + (uint64_t)recv;
+		int64_t dif =
+			(int64_t)(atomic_load_explicit(&cell->seq, memory_order_acquire) - want);
 		if (dif == 0) {
-			if (c->single_sender)
+			if (single)
 				break;
-			if (atomic_compare_exchange_weak_explicit(&c->tail, &pos, pos + 1,
+			if (atomic_compare_exchange_weak_explicit(mine, &pos, pos + 1,
 								  memory_order_relaxed,
 								  memory_order_relaxed))
 				break;
-			continue; /* pos now holds the tail another sender left */
+			continue; /* pos now holds the position another thread left */
 		}
 		if (dif > 0) {
-			/* Another sender took pos: look again. */
-			pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+			/* Another thread of this side took pos: look again. */
+			pos = atomic_load_explicit(mine, memory_order_relaxed);
 			continue;
 		}
-		/* Full: the receiver of pos - slots has not emptied the cell. */
-		if (ws->t0 != 0 || wait_begin(c, ws, &c->senders, since))
-			wait_step(c, cell, 2 * pos, ws, &c->senders);
-		pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+		/* Full (the receiver of pos - slots has not emptied the cell) or
+		 * empty.  Once closed, every send has returned (the producer
+		 * closes after its last one), so for a receiver a tail past pos
+		 * is a message being published: wait for it; otherwise the
+		 * stream ended. */
+		if (recv && pl__chan_closed(c) &&
+		    atomic_load_explicit(&c->tail, memory_order_acquire) == pos)
+			return PL_ECLOSED;
+		if (ws->t0 != 0 || wait_begin(c, ws, park, since))
+			wait_step(c, cell, want, ws, park);
+		pos = atomic_load_explicit(mine, memory_order_relaxed);
 	}
 	*pos_out = pos;
 	return 0;
@@ -438,7 +444,7 @@ static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint6
 {
 	struct wait_state ws = { 0 };
 	uint64_t pos = 0;
-	int rc = claim_send(c, &pos, &ws, since);
+	int rc = claim(c, 0, &pos, &ws, since);
 	if (rc == 0) {
 		struct chan_cell *cell = cell_at(c, pos);
 		cell->msg = msg;
@@ -455,50 +461,13 @@ static int ring_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint6
 	return rc;
 }
 
-/* Claims the next position to receive at, as claim_send() does;
- * PL_ECLOSED once the channel is closed and drained. */
-static int claim_recv(pl_chan *c, uint64_t *pos_out, struct wait_state *ws, _Atomic uint64_t *since)
-{
-	uint64_t pos = atomic_load_explicit(&c->head, memory_order_relaxed);
-	for (;;) {
-		if (aborted(c))
-			return PL_ECANCELED;
-		struct chan_cell *cell = cell_at(c, pos);
-		uint64_t seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
-		int64_t dif = (int64_t)(seq - (2 * pos + 1));
-		if (dif == 0) {
-			if (c->single_receiver)
-				break;
-			if (atomic_compare_exchange_weak_explicit(&c->head, &pos, pos + 1,
-								  memory_order_relaxed,
-								  memory_order_relaxed))
-				break;
-			continue;
-		}
-		if (dif > 0) {
-			pos = atomic_load_explicit(&c->head, memory_order_relaxed);
-			continue;
-		}
-		/* Empty.  Once closed, every send has returned (the producer
-		 * closes after its last one), so a tail past pos is a message
-		 * being published: wait for it; otherwise the stream ended. */
-		if (closed(c) && atomic_load_explicit(&c->tail, memory_order_acquire) == pos)
-			return PL_ECLOSED;
-		if (ws->t0 != 0 || wait_begin(c, ws, &c->receivers, since))
-			wait_step(c, cell, 2 * pos + 1, ws, &c->receivers);
-		pos = atomic_load_explicit(&c->head, memory_order_relaxed);
-	}
-	*pos_out = pos;
-	return 0;
-}
-
 /* Ownership: on success the caller owns *out. */
 static int ring_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *seq_out,
 		     _Atomic uint64_t *since)
 {
 	struct wait_state ws = { 0 };
 	uint64_t pos = 0;
-	int rc = claim_recv(c, &pos, &ws, since);
+	int rc = claim(c, 1, &pos, &ws, since);
 	if (rc == 0) {
 		struct chan_cell *cell = cell_at(c, pos);
 		*out = cell->msg;

@@ -5,9 +5,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "chan.h"
+#include "clock.h"
 
 /*
  * Two implementations behind one type:
@@ -92,18 +92,23 @@ struct pl_chan { /* NOLINT(clang-analyzer-optin.performance.Padding) */
 	struct chan_park receivers;
 };
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-static inline uint64_t pl__chan_now_ns(void)
+/* Has abort() been called?  (Relaxed: the flag only stops traffic.) */
+static inline int pl__chan_aborted(pl_chan *c)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return atomic_load_explicit(&c->aborted, memory_order_relaxed);
+}
+
+/* Has close() been called?  An acquire: every send before the close
+ * happens before what follows the look. */
+static inline int pl__chan_closed(pl_chan *c)
+{
+	return atomic_load_explicit(&c->closed, memory_order_acquire);
 }
 
 /* Starts timing a wait: now, published in *since for live readers. */
 static inline uint64_t pl__chan_wait_begins(_Atomic uint64_t *since)
 {
-	uint64_t t0 = pl__chan_now_ns();
+	uint64_t t0 = pl__now_ns();
 	if (since != NULL)
 		atomic_store_explicit(since, t0, memory_order_relaxed);
 	return t0;
@@ -115,7 +120,7 @@ static inline uint64_t pl__chan_wait_begins(_Atomic uint64_t *since)
 static inline void pl__chan_wait_ends(uint64_t t0, uint64_t *waited_ns)
 {
 	if (t0 != 0)
-		*waited_ns = pl__chan_now_ns() - t0;
+		*waited_ns = pl__now_ns() - t0;
 }
 
 /* The rendezvous channel (chan_sync.c); the same contracts as chan.h's. */

@@ -13,31 +13,21 @@
  * change and are read under `mu`.
  */
 
-static int is_closed(pl_chan *c)
-{
-	return atomic_load_explicit(&c->closed, memory_order_relaxed);
-}
-
-static int is_aborted(pl_chan *c)
-{
-	return atomic_load_explicit(&c->aborted, memory_order_relaxed);
-}
-
 /* Ownership: on success the channel takes `msg`; on failure the caller keeps it. */
 int pl__chan_sync_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uint64_t *since)
 {
 	struct chan_sync *s = &c->sync;
 	uint64_t t0 = 0;
 	pthread_mutex_lock(&c->mu);
-	if (s->count == 1 && !is_closed(c) && !is_aborted(c))
+	if (s->count == 1 && !pl__chan_closed(c) && !pl__chan_aborted(c))
 		t0 = pl__chan_wait_begins(since);
-	while (s->count == 1 && !is_closed(c) && !is_aborted(c)) {
+	while (s->count == 1 && !pl__chan_closed(c) && !pl__chan_aborted(c)) {
 		s->wait_send++;
 		pthread_cond_wait(&c->senders.cv, &c->mu);
 		s->wait_send--;
 	}
-	if (is_aborted(c) || is_closed(c)) {
-		int rc = is_aborted(c) ? PL_ECANCELED : PL_ECLOSED;
+	if (pl__chan_aborted(c) || pl__chan_closed(c)) {
+		int rc = pl__chan_aborted(c) ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
 		pl__chan_wait_ends(t0, waited_ns);
 		return rc;
@@ -50,11 +40,11 @@ int pl__chan_sync_send(pl_chan *c, pl_msg *msg, uint64_t *waited_ns, _Atomic uin
 		pthread_cond_signal(&c->receivers.cv);
 	/* The message is the channel's now; wait for its pick-up, or for
 	 * close, after which a drain owns it. */
-	if (s->received < ticket && !is_closed(c) && !is_aborted(c) && t0 == 0)
+	if (s->received < ticket && !pl__chan_closed(c) && !pl__chan_aborted(c) && t0 == 0)
 		t0 = pl__chan_wait_begins(since);
-	while (s->received < ticket && !is_closed(c) && !is_aborted(c))
+	while (s->received < ticket && !pl__chan_closed(c) && !pl__chan_aborted(c))
 		pthread_cond_wait(&c->taken, &c->mu);
-	if (s->received < ticket && is_aborted(c)) {
+	if (s->received < ticket && pl__chan_aborted(c)) {
 		/* Aborted before pick-up: like every blocked send, fail with
 		 * PL_ECANCELED, so hand the message back.  It is still in the
 		 * slot: nobody can send past it until it is taken. */
@@ -78,15 +68,15 @@ int pl__chan_sync_recv(pl_chan *c, pl_msg **out, uint64_t *waited_ns, uint64_t *
 	struct chan_sync *s = &c->sync;
 	uint64_t t0 = 0;
 	pthread_mutex_lock(&c->mu);
-	if (s->count == 0 && !is_closed(c) && !is_aborted(c))
+	if (s->count == 0 && !pl__chan_closed(c) && !pl__chan_aborted(c))
 		t0 = pl__chan_wait_begins(since);
-	while (s->count == 0 && !is_closed(c) && !is_aborted(c)) {
+	while (s->count == 0 && !pl__chan_closed(c) && !pl__chan_aborted(c)) {
 		s->wait_recv++;
 		pthread_cond_wait(&c->receivers.cv, &c->mu);
 		s->wait_recv--;
 	}
-	if (is_aborted(c) || s->count == 0) {
-		int rc = is_aborted(c) ? PL_ECANCELED : PL_ECLOSED;
+	if (pl__chan_aborted(c) || s->count == 0) {
+		int rc = pl__chan_aborted(c) ? PL_ECANCELED : PL_ECLOSED;
 		pthread_mutex_unlock(&c->mu);
 		pl__chan_wait_ends(t0, waited_ns);
 		return rc;

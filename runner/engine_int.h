@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "chan.h"
+#include "clock.h"
 #include "config.h"
 #include "engine.h"
 #include "msg_cache.h"
@@ -28,14 +29,6 @@ static inline void pl__count(pl__counter *c, uint64_t v)
 static inline uint64_t pl__counted(const pl__counter *c)
 {
 	return atomic_load_explicit((pl__counter *)c, memory_order_relaxed);
-}
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-static inline uint64_t pl__now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* What one worker did; see pl_node_stats for the meaning of each. */
