@@ -40,9 +40,11 @@ void pl__nats_why(natsStatus s, char *out, size_t len)
 {
 	natsStatus last = NATS_OK;
 	const char *text = nats_GetLastError(&last);
-	if (text != NULL && text[0] != '\0' && last == s)
-		snprintf(out, len, "%s", text);
-	else
+	if (text != NULL && text[0] != '\0' && last == s) {
+		/* "(js.c:2133): what" : the library's source line is not for users. */
+		const char *colon = text[0] == '(' ? strstr(text, "): ") : NULL;
+		snprintf(out, len, "%s", colon != NULL ? colon + 3 : text);
+	} else
 		snprintf(out, len, "%s", natsStatus_GetText(s));
 }
 

@@ -106,8 +106,21 @@ static int subscribe_durable(pl_worker *w, struct nats_in *in, char *err, size_t
 	if (s != NATS_OK) {
 		char why[256];
 		pl__nats_why(s, why, sizeof(why));
-		snprintf(err, len, "cannot consume '%s' as durable consumer '%s': %s",
-			 in->conn.subject, in->ch->name, why);
+		char stream[PL_NATS_STREAM_MAX];
+		pl__nats_stream_name(in->conn.subject, stream, sizeof(stream));
+		/* (Cut to `len` when long: a stage error holds 255 bytes.) */
+		int n = strstr(why, "configuration requests") != NULL
+				? snprintf(err, len,
+					   "durable consumer '%s' of stream %s has other settings "
+					   "(%s): use the same in every process, or delete it "
+					   "(nats consumer rm)",
+					   in->ch->name, stream, why)
+				: snprintf(err, len,
+					   "cannot consume '%s' as durable consumer '%s' of stream "
+					   "%s: %s",
+					   in->conn.subject, in->ch->name, stream, why);
+		if (n < 0)
+			err[0] = '\0';
 		return PL_EIO;
 	}
 	in->n_slots = (size_t)in->ch->buffer + readers((struct en_worker *)w);
@@ -275,7 +288,8 @@ static int run_core(pl_worker *w, struct nats_in *in)
 				return 0;
 			continue;
 		}
-		if (s != NATS_TIMEOUT && !atomic_load(&in->conn.lost)) {
+		/* A slow consumer's drops are counted by broken(). */
+		if (s != NATS_TIMEOUT && s != NATS_SLOW_CONSUMER && !atomic_load(&in->conn.lost)) {
 			char why[256];
 			pl__nats_why(s, why, sizeof(why));
 			return w->host->failf(w, "channel '%s': receiving from '%s': %s",
