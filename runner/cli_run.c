@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "cli_int.h"
 #include "engine.h"
 #include "error.h"
@@ -95,20 +96,22 @@ static int run_monitored(pl_engine *e, const pl_cli_args *a, int *sig, pl_monito
 }
 
 /* Runs a checked config; returns the exit code. */
-static int run_config(const pl_config *cfg, const pl_cli_args *a)
+static int run_config(pl_config *cfg, const pl_cli_args *a)
 {
 	pl_diags d;
 	pl_diags_init(&d);
 	pl_engine *e = NULL;
 	pl_engine_options eo = { .stack_size = (size_t)a->stack_size };
-	int rc = pl_engine_create(cfg, &eo, &e, &d);
+	int rc = pl_config_add_bridges(cfg);
+	if (rc == 0)
+		rc = pl_engine_create(cfg, &eo, &e, &d);
 	pl_diags_print(&d, stderr);
 	pl_diags_clear(&d);
 	if (rc != 0) {
 		if (rc == PL_ENOMEM)
 			fputs("pipeline: error: out of memory while starting the pipeline\n",
 			      stderr);
-		return rc == PL_ENOMEM ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
+		return rc == PL_ENOMEM || rc == PL_EIO ? PL_EXIT_FAILURE : PL_EXIT_USAGE;
 	}
 
 	int sig = 0;

@@ -205,8 +205,12 @@ void pl_config_free(pl_config *cfg)
 		pl_params_destroy(n->param_values);
 	}
 	free(cfg->nodes);
-	for (size_t i = 0; i < cfg->n_chans; i++)
+	for (size_t i = 0; i < cfg->n_chans; i++) {
 		free(cfg->chans[i].name);
+		free(cfg->chans[i].nats.url);
+		free(cfg->chans[i].nats.subject);
+		free(cfg->chans[i].nats.creds);
+	}
 	free(cfg->chans);
 	for (size_t i = 0; i < cfg->n_sets; i++)
 		free(cfg->sets[i]);

@@ -94,10 +94,37 @@ typedef struct pl_cfg_node {
 			       * rules wait for the fix rather than guess */
 	size_t decode_errors; /* every error decoding it found */
 
+	/* The runner's own node for the other side of a NATS channel (index
+	 * into pl_config.chans), added by pl_config_add_bridges(); -1 for a
+	 * node of the config. */
+	int bridge_chan;
+
 	/* Filled by pl_graph_check(): */
 	const pl_stage *stage_desc; /* NULL for fan-in */
 	pl_params *param_values;    /* NULL for fan-in */
 } pl_cfg_node;
+
+/* How a channel's messages travel. */
+enum pl_transport {
+	PL_TRANSPORT_LOCAL = 0, /* a ring in this process (the default) */
+	PL_TRANSPORT_NATS, /* NATS subjects: its producer or consumer may be in another process */
+};
+
+/* A `transport: nats` channel's options (docs/distributed.md). */
+typedef struct pl_cfg_nats {
+	char *url;     /* NULL: PL_NATS_DEFAULT_URL; may hold credentials: never print it whole */
+	char *subject; /* NULL: the channel's name */
+	char *creds;   /* a credentials file, or NULL */
+	int durable;   /* JetStream: at least once, acked once the consuming node is done */
+	int64_t producers;       /* producer processes whose ends close the stream */
+	int64_t idle_timeout_ms; /* consumer: gives up after this long with nothing; 0: never */
+	int64_t ack_wait_ms;     /* durable: redelivered when not acked in this time */
+	int64_t max_pending;     /* non-durable consumer: messages NATS may queue here */
+	int64_t reconnect_attempts, reconnect_wait_ms;
+	pl_pos subject_pos, url_pos;
+} pl_cfg_nats;
+
+#define PL_NATS_DEFAULT_URL "nats://127.0.0.1:4222"
 
 typedef struct pl_cfg_chan {
 	char *name;
@@ -107,8 +134,14 @@ typedef struct pl_cfg_chan {
 	pl_pos decl_pos; /* the `channels:` key */
 	int has_buffer;
 	pl_pos buffer_pos;
-	int producer; /* node index or -1; filled by pl_graph_check() */
-	int consumer; /* node index or -1; filled by pl_graph_check() */
+	int producer;          /* node index or -1; filled by pl_graph_check() */
+	int consumer;          /* node index or -1; filled by pl_graph_check() */
+	int transport;         /* enum pl_transport */
+	pl_pos transport_pos;  /* line 0: not given */
+	pl_pos remote_key_pos; /* the first key only a NATS channel may have; line 0: none */
+	const char *remote_key;
+	pl_cfg_nats nats;
+	int bridged; /* the runner's node for its other side was added (pl_config_add_bridges()) */
 } pl_cfg_chan;
 
 /* A plugin file the config loads, its path relative to the config resolved. */

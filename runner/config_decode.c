@@ -15,7 +15,10 @@
 static const char *const top_keys[] = { "version",  "name",  "description", "defaults",
 					"channels", "nodes", "plugins" };
 static const char *const defaults_keys[] = { "buffer", "stack_size" };
-static const char *const channel_keys[] = { "buffer" };
+static const char *const channel_keys[] = { "buffer",      "transport",       "url",
+					    "subject",     "durable",         "producers",
+					    "creds",       "idle_timeout_ms", "ack_wait_ms",
+					    "max_pending", "reconnect" };
 static const char *const node_keys[] = { "name",  "type",    "stage",  "params",    "workers",
 					 "input", "inputs",  "output", "outputs",   "on_error",
 					 "retry", "ordered", "rate",   "stack_size" };
@@ -340,6 +343,7 @@ static void decode_channels(struct pl__decoder *dec, const yaml_node_t *n)
 			c->has_buffer = 1;
 			c->buffer_pos = pl_yaml_pos(b);
 		}
+		pl__dec_chan_transport(dec, c, v);
 	}
 }
 
@@ -505,6 +509,7 @@ static void decode_node(struct pl__decoder *dec, pl_cfg_node *node, const yaml_n
 	node->pos = pl_yaml_pos(n);
 	node->workers = 1;
 	node->output.chan = -1;
+	node->bridge_chan = -1;
 	if (!pl__dec_expect_mapping(dec, n, "each entry of 'nodes'")) {
 		node->broken = 1;
 		return;

@@ -64,4 +64,8 @@ yaml_node_t *pl__dec_lookup(struct pl__decoder *dec, const yaml_node_t *map, con
  * graph: a channel may be missing). */
 int pl__dec_node_options(struct pl__decoder *dec, pl_cfg_node *node, const yaml_node_t *n);
 
+/* Decodes a channel's `transport` and the options of a NATS channel from
+ * its mapping `v` (config_transport.c). */
+void pl__dec_chan_transport(struct pl__decoder *dec, pl_cfg_chan *c, const yaml_node_t *v);
+
 #endif /* PL_RUNNER_CONFIG_DECODE_INT_H */

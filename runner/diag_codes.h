@@ -67,6 +67,8 @@
 	X(64, NO_PRODUCER, ERROR)                                       \
 	X(65, NO_CONSUMER, ERROR)                                       \
 	X(66, CYCLE, ERROR)                                             \
+	X(67, NATS_UNAVAILABLE, ERROR)                                  \
+	X(68, TRANSPORT_KEY, ERROR)                                     \
 	/* Warnings: valid, but probably not what was meant */          \
 	X(70, UNUSED_CHANNEL, WARNING)                                  \
 	X(71, FANOUT_ONE_WORKER, WARNING)                               \

@@ -107,10 +107,31 @@ static int create_chan(const pl_config *cfg, size_t i, pl_chan **out)
 				   receivers > UINT_MAX ? 0 : (unsigned)receivers, out);
 }
 
+/* Gives each worker reading a channel fed by a durable nats-in the
+ * function that acknowledges what it is done with. */
+static void connect_settlers(pl_engine *e)
+{
+	for (size_t i = 0; i < e->n_nodes; i++) {
+		struct en_node *n = &e->nodes[i];
+		for (size_t j = 0; j < n->n_workers; j++) {
+			struct en_worker *w = &n->workers[j];
+			if (n->cfg->n_inputs == 0)
+				continue;
+			size_t k = n->cfg->type == PL_NODE_FANIN ? j : 0;
+			int producer = e->cfg->chans[n->cfg->inputs[k].chan].producer;
+			struct en_worker *p = &e->nodes[producer].workers[0];
+			w->settle = pl__bridge_settler(e->nodes[producer].cfg, p->pub.state);
+			w->settle_state = p->pub.state;
+		}
+	}
+}
+
 int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engine **out,
 		     pl_diags *d)
 {
 	*out = NULL;
+	if (pl_config_needs_bridges(cfg))
+		return PL_EINVAL; /* pl_config_add_bridges() first */
 	pl_engine *e = pl_mem_calloc(1, sizeof(*e));
 	if (e == NULL)
 		return PL_ENOMEM;
@@ -170,7 +191,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 	pl__size_futex_hash(threads + 2); /* the workers, the caller, a monitor */
 	/* Every init on this thread, before any worker thread exists; every
 	 * failure is reported, one per node. */
-	int failed = 0;
+	int failed = 0, stages_failed = 0;
 	for (size_t i = 0; i < e->n_nodes; i++) {
 		struct en_node *n = &e->nodes[i];
 		assert(n->cfg != NULL); /* set before n_nodes counts it */
@@ -193,13 +214,16 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 				    st->name,
 				    w->error[0] ? w->error : pl__describe_rc(why, sizeof(why), rc));
 			failed = 1;
+			stages_failed |= n->cfg->bridge_chan < 0;
 			break;
 		}
 	}
 	if (failed) {
 		pl_engine_destroy(e);
-		return PL_ESTAGE;
+		/* Only NATS connections failed: the config is fine, the network not. */
+		return stages_failed ? PL_ESTAGE : PL_EIO;
 	}
+	connect_settlers(e);
 	*out = e;
 	return 0;
 oom:

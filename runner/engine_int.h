@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "chan.h"
 #include "clock.h"
 #include "config.h"
@@ -57,6 +58,10 @@ struct en_worker {
 	pl_worker pub; /* first: a pl_worker * from a stage is an en_worker * */
 	struct en_node *node;
 	pl_chan_rx *in; /* NULL for generators */
+	/* When `in` is fed by a durable nats-in: tells it each input is done
+	 * (bridge.h), with its state. */
+	pl__settle_fn settle;
+	void *settle_state;
 	pthread_t thread;
 	int started;
 	int inited;         /* init() succeeded (or there is none): fini() is owed */

@@ -297,6 +297,14 @@ static int take(struct en_worker *w, pl_msg **msg, uint64_t *seq)
 	return rc;
 }
 
+/* Tells a durable nats-in feeding the worker whether it is done with
+ * input number `seq` (bridge.h). */
+static void settle(struct en_worker *w, uint64_t seq, int done)
+{
+	if (w->settle != NULL)
+		w->settle(w->settle_state, seq, done);
+}
+
 /* Transforms and sinks: receive until the input ends. */
 static int consume(struct en_worker *w, const pl_stage *st)
 {
@@ -305,7 +313,7 @@ static int consume(struct en_worker *w, const pl_stage *st)
 	for (;;) {
 		pl_msg *msg;
 		uint64_t seq = 0;
-		int rc = take(w, &msg, ordered ? &seq : NULL);
+		int rc = take(w, &msg, ordered || w->settle != NULL ? &seq : NULL);
 		if (rc == PL_ECLOSED) {
 			rc = st->flush != NULL ? st->flush(&w->pub) : 0;
 			/* What an ordered worker's flush() emitted goes after every
@@ -329,6 +337,7 @@ static int consume(struct en_worker *w, const pl_stage *st)
 		 * the inputs after it can go. */
 		if (ordered && pl__ordered_commit(w, seq) != 0 && outcome == DONE)
 			outcome = LOST;
+		settle(w, seq, outcome == DONE || outcome == ROUTED);
 		if (outcome == LOST)
 			pl__count(&w->c.lost, 1);
 		if (outcome == FAILED)
@@ -340,8 +349,11 @@ static int consume(struct en_worker *w, const pl_stage *st)
 static void forward(struct en_worker *w)
 {
 	pl_msg *msg;
-	while (take(w, &msg, NULL) == 0) {
-		if (pl__send_out(w, w->node->outs[0], msg) != 0) {
+	uint64_t seq = 0;
+	while (take(w, &msg, w->settle != NULL ? &seq : NULL) == 0) {
+		int rc = pl__send_out(w, w->node->outs[0], msg);
+		settle(w, seq, rc == 0);
+		if (rc != 0) {
 			pl__count(&w->c.lost, 1);
 			return;
 		}
@@ -355,12 +367,14 @@ static int broadcast(struct en_worker *w)
 {
 	struct en_node *n = w->node;
 	pl_msg *msg;
-	while (take(w, &msg, NULL) == 0) {
+	uint64_t seq = 0;
+	while (take(w, &msg, w->settle != NULL ? &seq : NULL) == 0) {
 		for (size_t k = 0; k < n->n_main; k++) {
 			/* The last output gets the message itself. */
 			pl_msg *copy = k + 1 < n->n_main ? pl_msg_copy(msg) : msg;
 			if (copy == NULL) {
 				pl_msg_free(msg);
+				settle(w, seq, 0);
 				pl__count(&w->c.failed, 1);
 				snprintf(w->error, sizeof(w->error),
 					 "out of memory copying a message for output '%s'",
@@ -370,10 +384,12 @@ static int broadcast(struct en_worker *w)
 			if (pl__send_out(w, n->outs[k], copy) != 0) {
 				if (copy != msg)
 					pl_msg_free(msg);
+				settle(w, seq, 0);
 				pl__count(&w->c.lost, 1);
 				return 0;
 			}
 		}
+		settle(w, seq, 1);
 	}
 	return 0;
 }
