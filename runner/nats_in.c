@@ -110,7 +110,7 @@ static int subscribe_durable(pl_worker *w, struct nats_in *in, char *err, size_t
 			 in->conn.subject, in->ch->name, why);
 		return PL_EIO;
 	}
-	in->n_slots = (size_t)in->ch->buffer + readers((struct en_worker *)w) + 1;
+	in->n_slots = (size_t)in->ch->buffer + readers((struct en_worker *)w);
 	in->slot = pl_mem_calloc(in->n_slots, sizeof(*in->slot));
 	if (in->slot == NULL)
 		return PL_ENOMEM;

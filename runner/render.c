@@ -114,8 +114,9 @@ static void put_fan_title(struct writer *w, const pl_cfg_node *n)
 static void put_chan_label(struct writer *w, const pl_config *cfg, const pl_cfg_chan *c)
 {
 	put_text(w, c->name);
-	const pl_cfg_node *producer = &cfg->nodes[c->producer];
-	if (producer->dead_letter.name != NULL && &cfg->chans[producer->dead_letter.chan] == c)
+	const pl_cfg_node *producer = c->producer >= 0 ? &cfg->nodes[c->producer] : NULL;
+	if (producer != NULL && producer->dead_letter.name != NULL &&
+	    &cfg->chans[producer->dead_letter.chan] == c)
 		fputs(" (dead letters)", w->f);
 	if (c->buffer == 0)
 		fputs(" [rendezvous]", w->f);
@@ -144,10 +145,38 @@ static void each_edge(struct writer *w, const pl_config *cfg,
 				continue;
 			const pl_cfg_chan *c = &cfg->chans[out->chan];
 			assert(c->producer == (int)i);
-			if (c->consumer < 0)
-				continue; /* not a checked config; nothing to join */
+			if (c->consumer < 0 || c->transport == PL_TRANSPORT_NATS)
+				continue; /* not a checked config; or through NATS: nats_edges() */
 			edge(w, cfg, i, (size_t)c->consumer, c);
 		}
+	}
+}
+
+/* A NATS channel's far end, drawn as a node of its own with id "qC":
+ * "NATS" break its subject (and "durable"). */
+static void put_nats_label(struct writer *w, const pl_cfg_chan *c)
+{
+	fputs("NATS", w->f);
+	put_break(w);
+	put_text(w, c->nats.subject != NULL ? c->nats.subject : c->name);
+	if (c->nats.durable)
+		fputs(" (durable)", w->f);
+}
+
+/* Calls `edge(w, cfg, c, to_nats)` for each side of each NATS channel in
+ * this config: its producer's edge into the subject, the subject's into its
+ * consumer. */
+static void nats_edges(struct writer *w, const pl_config *cfg,
+		       void (*edge)(struct writer *, const pl_config *, size_t, int))
+{
+	for (size_t c = 0; c < cfg->n_chans; c++) {
+		const pl_cfg_chan *ch = &cfg->chans[c];
+		if (ch->transport != PL_TRANSPORT_NATS)
+			continue;
+		if (ch->producer >= 0)
+			edge(w, cfg, c, 1);
+		if (ch->consumer >= 0)
+			edge(w, cfg, c, 0);
 	}
 }
 
@@ -235,6 +264,22 @@ static void dot_edge(struct writer *w, const pl_config *cfg, size_t from, size_t
 	fputs(c->buffer == 0 ? "\", style=dashed];\n" : "\"];\n", w->f);
 }
 
+static void dot_nats_edge(struct writer *w, const pl_config *cfg, size_t c, int to_nats)
+{
+	const pl_cfg_chan *ch = &cfg->chans[c];
+	fputc('\t', w->f);
+	if (to_nats) {
+		put_out_id(w, cfg, (size_t)ch->producer);
+		fprintf(w->f, " -> q%zu", c);
+	} else {
+		fprintf(w->f, "q%zu -> ", c);
+		put_in_id(w, cfg, (size_t)ch->consumer);
+	}
+	fputs(" [label=\"", w->f);
+	put_chan_label(w, cfg, ch);
+	fputs("\"];\n", w->f);
+}
+
 int pl_render_dot(const pl_config *cfg, FILE *out)
 {
 	struct writer w = { out, DOT };
@@ -256,8 +301,16 @@ int pl_render_dot(const pl_config *cfg, FILE *out)
 		put_node_label(&w, n);
 		fprintf(out, "\", shape=%s];\n", dot_shape(n->type));
 	}
+	for (size_t c = 0; c < cfg->n_chans; c++) {
+		if (cfg->chans[c].transport != PL_TRANSPORT_NATS)
+			continue;
+		fprintf(out, "\tq%zu [label=\"", c);
+		put_nats_label(&w, &cfg->chans[c]);
+		fputs("\", shape=box, style=\"rounded,dashed\"];\n", out);
+	}
 	fputc('\n', out);
 	each_edge(&w, cfg, dot_edge);
+	nats_edges(&w, cfg, dot_nats_edge);
 	/* Last, so that no cluster inherits it. */
 	if (cfg->name != NULL) {
 		fputs("\n\tlabel=\"", out);
@@ -308,6 +361,24 @@ static void mermaid_edge(struct writer *w, const pl_config *cfg, size_t from, si
 	fputc('\n', w->f);
 }
 
+static void mermaid_nats_edge(struct writer *w, const pl_config *cfg, size_t c, int to_nats)
+{
+	const pl_cfg_chan *ch = &cfg->chans[c];
+	fputs("    ", w->f);
+	if (to_nats)
+		put_out_id(w, cfg, (size_t)ch->producer);
+	else
+		fprintf(w->f, "q%zu", c);
+	fputs(" -->|\"", w->f);
+	put_chan_label(w, cfg, ch);
+	fputs("\"| ", w->f);
+	if (to_nats)
+		fprintf(w->f, "q%zu", c);
+	else
+		put_in_id(w, cfg, (size_t)ch->consumer);
+	fputc('\n', w->f);
+}
+
 /* Each node type's shape, around a quoted label, by enum pl_node_type:
  * generator a flag, fan-out a rounded box, fan-in an inverted trapezium
  * (a funnel), sink a cylinder, broadcast a trapezium; [0] for a type the
@@ -338,7 +409,15 @@ int pl_render_mermaid(const pl_config *cfg, FILE *out)
 		put_node_label(&w, n);
 		fprintf(out, "%s\n", mermaid_close[t]);
 	}
+	for (size_t c = 0; c < cfg->n_chans; c++) {
+		if (cfg->chans[c].transport != PL_TRANSPORT_NATS)
+			continue;
+		fprintf(out, "    q%zu[[\"", c);
+		put_nats_label(&w, &cfg->chans[c]);
+		fputs("\"]]\n", out);
+	}
 	each_edge(&w, cfg, mermaid_edge);
+	nats_edges(&w, cfg, mermaid_nats_edge);
 	/* The classes the fans use, when there are any. */
 	if (fans)
 		fputs("    classDef point fill:#56606b,stroke:#56606b\n", out);

@@ -10,6 +10,8 @@ packages=(
 	pkg-config
 	libyaml-dev     # the YAML parser (line and column of every node)
 	libcmocka-dev   # the test framework
+	libnats-dev     # NATS channels (transport: nats; docs/distributed.md)
+	nats-server     # the NATS server the tests of NATS channels start on 127.0.0.1
 	clang-tidy      # scripts/static-analysis.sh: clang-tidy 14 and run-clang-tidy-14
 	cppcheck        # scripts/static-analysis.sh: the second analyser
 	valgrind        # memcheck runs of the examples (tests/valgrind/)

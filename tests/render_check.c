@@ -116,8 +116,9 @@ size_t check_dot(const char *dot)
 		} else if (sscanf(line, "%63[A-Za-z0-9_] [", a) == 1 && strcmp(a, "graph") != 0 &&
 			   strcmp(a, "node") != 0 && strcmp(a, "edge") != 0 &&
 			   strstr(line, " [") == line + strlen(a)) {
-			/* Generated ids only: n<index>, n<index>_<part>. */
-			assert_true(a[0] == 'n' && a[1] >= '0' && a[1] <= '9');
+			/* Generated ids only: n<index>, n<index>_<part>, and q<index>
+			 * for a NATS channel's far side. */
+			assert_true((a[0] == 'n' || a[0] == 'q') && a[1] >= '0' && a[1] <= '9');
 			add_id(&ids, a);
 		}
 		assert_true(depth >= 0);
@@ -169,10 +170,13 @@ size_t check_mermaid(const char *m)
 			assert_int_equal(end[3 + used], '\0');
 			add_edge(&edges, a, b);
 			labelled++;
-		} else if (sscanf(line, "%63[A-Za-z0-9_]", a) == 1 && a[0] == 'n') {
-			/* A node: its id, then a shape opening a quoted label. */
+		} else if (sscanf(line, "%63[A-Za-z0-9_]", a) == 1 &&
+			   (a[0] == 'n' || a[0] == 'q')) {
+			/* A node: its id, then a shape opening a quoted label (a
+			 * subroutine box for a NATS channel's far side). */
 			const char *rest = line + strlen(a);
 			assert_true(strncmp(rest, "(\"", 2) == 0 || strncmp(rest, ">\"", 2) == 0 ||
+				    (a[0] == 'q' && strncmp(rest, "[[\"", 3) == 0) ||
 				    strncmp(rest, "[\\\"", 3) == 0 ||
 				    strncmp(rest, "[/\"", 3) == 0 ||
 				    strncmp(rest, "[(\"", 3) == 0 || strncmp(rest, "((\"", 3) == 0);

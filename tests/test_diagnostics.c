@@ -25,9 +25,9 @@
  * shared object: tests/test_plugins.c gives each of them from the broken plugins of
  * tests/plugins/, at a `plugins:` entry's line and column. */
 static const int codes_in_code[] = {
-	PL_D_IO,           PL_D_FILE_TOO_LARGE, PL_D_STAGE_MALFORMED,  PL_D_STAGE_INIT,
-	PL_D_PLUGIN_OPEN,  PL_D_PLUGIN_SYMBOL,  PL_D_PLUGIN_MALFORMED, PL_D_PLUGIN_ABI,
-	PL_D_PLUGIN_CLASH,
+	PL_D_IO,           PL_D_FILE_TOO_LARGE,   PL_D_STAGE_MALFORMED,  PL_D_STAGE_INIT,
+	PL_D_PLUGIN_OPEN,  PL_D_PLUGIN_SYMBOL,    PL_D_PLUGIN_MALFORMED, PL_D_PLUGIN_ABI,
+	PL_D_PLUGIN_CLASH, PL_D_NATS_UNAVAILABLE, /* test_no_nats.c */
 };
 
 /* Every file of tests/invalid/ gives exactly the diagnostics its header lists. */

@@ -151,8 +151,13 @@ static void render_text(const char *text, char **dot, char **mermaid)
 	pl_config *cfg = load_text(text);
 	*dot = render(cfg, DOT);
 	*mermaid = render(cfg, MERMAID);
-	assert_int_equal(check_dot(*dot), cfg->n_chans);
-	assert_int_equal(check_mermaid(*mermaid), cfg->n_chans);
+	/* One labelled edge per channel; two for a NATS one with both sides here. */
+	size_t edges = cfg->n_chans;
+	for (size_t i = 0; i < cfg->n_chans; i++)
+		edges += cfg->chans[i].transport == PL_TRANSPORT_NATS &&
+			 cfg->chans[i].producer >= 0 && cfg->chans[i].consumer >= 0;
+	assert_int_equal(check_dot(*dot), edges);
+	assert_int_equal(check_mermaid(*mermaid), edges);
 	pl_config_free(cfg);
 }
 
@@ -374,6 +379,40 @@ static void test_rendezvous(void **state)
 	free(m);
 }
 
+/* A NATS channel's far side is a node of its own, whichever sides are here. */
+static void test_nats_channels(void **state)
+{
+	(void)state;
+	char *dot, *m;
+	render_text("version: 1\nchannels:\n"
+		    "  jobs: {transport: nats, subject: jobs.resize, durable: true}\n"
+		    "  back: {transport: nats}\n"
+		    "nodes:\n"
+		    "  - {name: g, type: generator, stage: seq, output: jobs}\n"
+		    "  - {name: s, type: sink, stage: stdout, input: back}\n",
+		    &dot, &m);
+	assert_contains(dot, "\tq0 [label=\"NATS\\njobs.resize (durable)\", shape=box, "
+			     "style=\"rounded,dashed\"];\n");
+	assert_contains(dot, "\tq1 [label=\"NATS\\nback\"");
+	assert_contains(dot, "\tn0 -> q0 [label=\"jobs [buffer 64]\"];\n");
+	assert_contains(dot, "\tq1 -> n1 [label=\"back [buffer 64]\"];\n");
+	assert_contains(m, "\n    q0[[\"NATS<br>jobs.resize (durable)\"]]\n");
+	assert_contains(m, "\n    n0 -->|\"jobs [buffer 64]\"| q0\n");
+	assert_contains(m, "\n    q1 -->|\"back [buffer 64]\"| n1\n");
+	free(dot);
+	free(m);
+	/* Both sides here: through the subject, not straight from one to the other. */
+	render_text("version: 1\nchannels: {jobs: {transport: nats}}\nnodes:\n"
+		    "  - {name: g, type: generator, stage: seq, output: jobs}\n"
+		    "  - {name: s, type: sink, stage: stdout, input: jobs}\n",
+		    &dot, &m);
+	assert_contains(dot, "\tn0 -> q0 [");
+	assert_contains(dot, "\tq0 -> n1 [");
+	assert_lacks(dot, "\tn0 -> n1");
+	free(dot);
+	free(m);
+}
+
 /* ---- Escaping ---------------------------------------------------------- */
 
 /* A pipeline name and a stage name holding what each format must escape. */
@@ -571,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_fan_sizes),
 		cmocka_unit_test(test_fan_to_fan),
 		cmocka_unit_test(test_rendezvous),
+		cmocka_unit_test(test_nats_channels),
 		cmocka_unit_test(test_escape_dot),
 		cmocka_unit_test(test_escape_mermaid),
 		cmocka_unit_test(test_escape_control_characters),
