@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
 #include "error.h"
@@ -69,11 +70,14 @@ static void on_reconnected(natsConnection *nc, void *closure)
 		c->where);
 }
 
+/* The connection closed: reconnects used up, or pl__nats_disconnect().
+ * The last the library does with `c`. */
 static void on_closed(natsConnection *nc, void *closure)
 {
 	(void)nc;
 	struct pl__nats_conn *c = closure;
 	atomic_store(&c->lost, 1);
+	atomic_store(&c->closed, 1);
 }
 
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
@@ -119,6 +123,7 @@ int pl__nats_connect(struct pl__nats_conn *c, const pl_cfg_chan *ch, const char 
 	redact(ch->nats.url != NULL ? ch->nats.url : PL_NATS_DEFAULT_URL, c->where,
 	       sizeof(c->where));
 	atomic_init(&c->lost, 0);
+	atomic_init(&c->closed, 0);
 	atomic_init(&c->opened, 0);
 	atomic_init(&c->closing, 0);
 	char why[256];
@@ -172,6 +177,12 @@ void pl__nats_disconnect(struct pl__nats_conn *c)
 	if (c->nc != NULL) {
 		atomic_store(&c->closing, 1);
 		natsConnection_Close(c->nc);
+		/* The library calls on_closed() last, on its own thread, after
+		 * Close() returned: `c` must outlive that call (at most 5 s). */
+		for (int i = 0; i < 5000 && !atomic_load(&c->closed); i++) {
+			struct timespec ms = { 0, 1000000 };
+			nanosleep(&ms, NULL);
+		}
 		natsConnection_Destroy(c->nc);
 		c->nc = NULL;
 	}

@@ -19,6 +19,7 @@ struct pl__nats_conn {
 	const char *subject; /* the channel's subject (borrowed from ch, or its name) */
 	char where[256];     /* the servers with any password as ***: safe to print */
 	atomic_int lost;     /* the connection closed for good (reconnects used up) */
+	atomic_int closed;   /* on_closed() ran: the library is done with this struct */
 	atomic_int opened;   /* nats_Open() was counted for this connection */
 	atomic_int closing;  /* we are closing it: no warning about it */
 };
