@@ -335,13 +335,14 @@ static int drained(struct nats_in *in, uint64_t *left)
  */
 static int free_slots(struct nats_in *in)
 {
-	size_t want = in->n_slots / 2 > 0 ? in->n_slots / 2 : 1;
-	want = want < 256 ? want : 256;
+	size_t want = in->n_slots / 2;
+	if (want > 256)
+		want = 256;
 	size_t n = 0;
 	pthread_mutex_lock(&in->mu);
 	while (n < in->n_slots && n < 256 && in->slot[(in->emitted + n) % in->n_slots] == NULL)
 		n++;
-	if (n < want && in->held > 0) {
+	if ((n == 0 || n < want) && in->held > 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100000000;
