@@ -20,9 +20,15 @@ static void redact(const char *urls, char *out, size_t len)
 	while (*p != '\0' && o + 1 < len) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
+		/* The user part ends at the last '@' before the path: a password may
+		 * hold '@' itself. */
 		const char *scheme = strstr(p, "://");
-		const char *at = memchr(p, '@', n);
-		if (scheme != NULL && scheme < p + n && at != NULL && at > scheme)
+		const char *at = NULL;
+		for (const char *q = scheme != NULL ? scheme + 3 : p + n; q < p + n && *q != '/';
+		     q++)
+			if (*q == '@')
+				at = q;
+		if (scheme != NULL && scheme < p + n && at != NULL)
 			o += (size_t)snprintf(out + o, len - o, "%.*s***%.*s",
 					      (int)(scheme + 3 - p), p, (int)(p + n - at), at);
 		else
@@ -190,32 +196,60 @@ void pl__nats_disconnect(struct pl__nats_conn *c)
 		nats_CloseAndWait(2000);
 }
 
-void pl__nats_stream_name(const char *subject, char *out, size_t len)
+void pl__nats_stream_name(const char *prefix, const char *subject, char *out, size_t len)
 {
-	snprintf(out, len, "PL_%s", subject);
+	snprintf(out, len, "%s%s", prefix, subject);
 	for (char *p = out; *p != '\0'; p++)
 		if (*p == '.')
 			*p = '_';
 }
 
-int pl__nats_ensure_stream(jsCtx *js, const char *subject, char *err, size_t len)
+/* Does the existing stream `name` capture `subject`?  Two subjects may
+ * map to one name (a.b, a_b). */
+static int captures(jsCtx *js, const char *name, const char *subject)
 {
-	char name[PL_NATS_STREAM_MAX];
-	pl__nats_stream_name(subject, name, sizeof(name));
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	if (js_GetStreamInfo(&si, js, name, NULL, &jerr) != NATS_OK)
+		return 1; /* cannot tell: the publishes will */
+	int found = 0;
+	for (int i = 0; i < si->Config->SubjectsLen && !found; i++)
+		found = strcmp(si->Config->Subjects[i], subject) == 0;
+	jsStreamInfo_Destroy(si);
+	return found;
+}
+
+int pl__nats_ensure_stream(jsCtx *js, const char *name, const char *subject, int work_queue,
+			   char *err, size_t len)
+{
 	jsStreamConfig sc;
 	jsStreamConfig_Init(&sc);
 	const char *subjects[] = { subject };
 	sc.Name = name;
 	sc.Subjects = subjects;
 	sc.SubjectsLen = 1;
-	sc.Retention = js_WorkQueuePolicy;
 	sc.Storage = js_FileStorage;
+	if (work_queue) {
+		sc.Retention = js_WorkQueuePolicy;
+	} else {
+		sc.Retention = js_LimitsPolicy;
+		sc.MaxMsgs = 10000;
+	}
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	natsStatus s = js_AddStream(&si, js, &sc, NULL, &jerr);
 	jsStreamInfo_Destroy(si);
-	if (s == NATS_OK || jerr == JSStreamNameExistErr)
+	if (s == NATS_OK)
 		return 0;
+	if (jerr == JSStreamNameExistErr) {
+		if (captures(js, name, subject))
+			return 0;
+		snprintf(err, len,
+			 "the JetStream stream %s exists for another subject (subjects that "
+			 "differ only in '.' and '_' share a stream name): rename one",
+			 name);
+		return PL_EIO;
+	}
 	char why[256];
 	pl__nats_why(s, why, sizeof(why));
 	snprintf(err, len,

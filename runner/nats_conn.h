@@ -41,12 +41,18 @@ void pl__nats_disconnect(struct pl__nats_conn *c);
 /* Writes into `out` why `s` failed, with the library's last error text. */
 void pl__nats_why(natsStatus s, char *out, size_t len);
 
-/* The JetStream stream of the channel: "PL_" and the subject with '.' as '_'. */
-void pl__nats_stream_name(const char *subject, char *out, size_t len);
+/* The name of a JetStream stream for `subject`: `prefix` and the subject
+ * with '.' as '_' ("PL_jobs_resize"). */
+#define PL_NATS_DATA_STREAM "PL_"    /* the messages of a durable channel */
+#define PL_NATS_END_STREAM  "PLEND_" /* its end-of-stream markers */
+void pl__nats_stream_name(const char *prefix, const char *subject, char *out, size_t len);
 
-/* Makes sure the channel's work-queue stream exists (file storage).
- * Returns 0 or PL_EIO with `err` set. */
-int pl__nats_ensure_stream(jsCtx *js, const char *subject, char *err, size_t len);
+/* Makes sure stream `name` exists for `subject`, on file: a work queue
+ * (each message gone once acknowledged), or with limits (at most 10,000
+ * kept).  Returns 0 or PL_EIO with `err` set: JetStream refused, or the
+ * name is taken by a stream of another subject. */
+int pl__nats_ensure_stream(jsCtx *js, const char *name, const char *subject, int work_queue,
+			   char *err, size_t len);
 
 /* The NATS channel whose bridge node worker `w` belongs to, and the
  * config (borrowed: they live as long as the engine). */

@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "nats_conn.h"
+#include "nats_end.h"
 
 /*
  * Non-durable: a core NATS queue subscription named after the channel,
@@ -39,9 +40,9 @@
 struct nats_in {
 	struct pl__nats_conn conn;
 	const pl_cfg_chan *ch;
-	jsCtx *js;                   /* durable only */
-	natsSubscription *sub, *end; /* the messages; the end markers */
-	atomic_int ends, failed_ends;
+	jsCtx *js;                 /* durable only */
+	natsSubscription *sub;     /* the messages */
+	struct pl__nats_ends ends; /* the producers that ended */
 	/* Durable: the fetched messages not yet settled, by their number in
 	 * the local channel modulo n_slots. */
 	pthread_mutex_t mu;
@@ -52,30 +53,6 @@ struct nats_in {
 	uint64_t emitted; /* the generator's thread only */
 	int has_sync;
 };
-
-/* An end-of-stream marker (the library's thread). */
-static void on_end(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
-{
-	(void)nc;
-	(void)sub;
-	struct nats_in *in = closure;
-	const char *who = "?", *count = "?", *failed = NULL;
-	(void)natsMsgHeader_Get(m, "Pipeline-Producer", &who);
-	(void)natsMsgHeader_Get(m, "Pipeline-Count", &count);
-	if (natsMsgHeader_Get(m, "Pipeline-Failed", &failed) != NATS_OK)
-		failed = NULL;
-	if (failed != NULL) {
-		atomic_fetch_add(&in->failed_ends, 1);
-		fprintf(stderr,
-			"pipeline: warning: channel '%s': producer %s stopped before its input "
-			"ended, after %s messages\n",
-			in->ch->name, who, count);
-	}
-	int n = atomic_fetch_add(&in->ends, 1) + 1;
-	fprintf(stderr, "pipeline: info: channel '%s': producer %s ended the stream (%d of %lld)\n",
-		in->ch->name, who, n, (long long)in->ch->nats.producers);
-	natsMsg_Destroy(m);
-}
 
 /* How many threads read the local channel nats-in writes. */
 static size_t readers(const struct en_worker *ew)
@@ -96,7 +73,9 @@ static int subscribe_durable(pl_worker *w, struct nats_in *in, char *err, size_t
 		pl__nats_why(s, err, len);
 		return PL_EIO;
 	}
-	if (pl__nats_ensure_stream(in->js, in->conn.subject, err, len) != 0)
+	char stream[PL_NATS_STREAM_MAX];
+	pl__nats_stream_name(PL_NATS_DATA_STREAM, in->conn.subject, stream, sizeof(stream));
+	if (pl__nats_ensure_stream(in->js, stream, in->conn.subject, 1, err, len) != 0)
 		return PL_EIO;
 	jsSubOptions so;
 	jsSubOptions_Init(&so);
@@ -107,8 +86,6 @@ static int subscribe_durable(pl_worker *w, struct nats_in *in, char *err, size_t
 	if (s != NATS_OK) {
 		char why[256];
 		pl__nats_why(s, why, sizeof(why));
-		char stream[PL_NATS_STREAM_MAX];
-		pl__nats_stream_name(in->conn.subject, stream, sizeof(stream));
 		/* (Cut to `len` when long: a stage error holds 255 bytes.) */
 		int n = strstr(why, "configuration requests") != NULL
 				? snprintf(err, len,
@@ -152,16 +129,10 @@ static int in_open(pl_worker *w)
 	in->has_sync = 1;
 	in->ch = ch;
 	w->state = in;
-	char err[512], end[256];
+	char err[512];
 	if (pl__nats_connect(&in->conn, ch, w->node, err, sizeof(err)) != 0)
 		return w->host->failf(w, "%s", err);
-	snprintf(end, sizeof(end), "%s%s", PL_NATS_END_PREFIX, in->conn.subject);
-	natsStatus s = natsConnection_Subscribe(&in->end, in->conn.nc, end, on_end, in);
-	if (s != NATS_OK) {
-		pl__nats_why(s, err, sizeof(err));
-		return w->host->failf(w, "channel '%s': cannot subscribe to '%s': %s", ch->name,
-				      end, err);
-	}
+	natsStatus s;
 	if (ch->nats.durable) {
 		int rc = subscribe_durable(w, in, err, sizeof(err));
 		if (rc == PL_ENOMEM)
@@ -180,6 +151,11 @@ static int in_open(pl_worker *w)
 					      ch->name, in->conn.subject, err);
 		}
 	}
+	int rc = pl__nats_ends_listen(&in->ends, &in->conn, in->js, err, sizeof(err));
+	if (rc == PL_ENOMEM)
+		return w->host->failf(w, "out of memory");
+	if (rc != 0)
+		return w->host->failf(w, "channel '%s': %s", ch->name, err);
 	/* Both subscriptions are in place once the server has our flush. */
 	s = natsConnection_FlushTimeout(in->conn.nc, 10000);
 	if (s != NATS_OK) {
@@ -245,15 +221,17 @@ static int broken(pl_worker *w, struct nats_in *in, uint64_t idle_since)
 			in->ch->name, in->conn.where, (long long)n->reconnect_attempts,
 			(long long)n->reconnect_wait_ms);
 	uint64_t idle = (uint64_t)n->idle_timeout_ms * 1000000u;
-	if (idle != 0 && pl__now_ns() - idle_since >= idle && atomic_load(&in->ends) < n->producers)
+	if (idle != 0 && pl__now_ns() - idle_since >= idle &&
+	    pl__nats_ends_count(&in->ends, NULL) < (size_t)n->producers)
 		return w->host->failf(
 			w,
-			"channel '%s': no message on '%s' for idle_timeout_ms (%lld ms) and %d of "
-			"%lld producers ended the stream: a producer may have died or its end been "
-			"lost, or the stream ended before this process started; what arrived was "
-			"passed on",
+			"channel '%s': no message on '%s' for idle_timeout_ms (%lld ms) and %zu of "
+			"%lld producers ended the stream: a producer may have died, or its end "
+			"been "
+			"lost%s; what arrived was passed on",
 			in->ch->name, in->conn.subject, (long long)n->idle_timeout_ms,
-			atomic_load(&in->ends), (long long)n->producers);
+			pl__nats_ends_count(&in->ends, NULL), (long long)n->producers,
+			n->durable ? "" : ", or the stream ended before this process started");
 	return 0;
 }
 
@@ -271,6 +249,38 @@ static int answer_probe(struct nats_in *in, natsMsg *m)
 	return 1;
 }
 
+/*
+ * Non-durable, the pipeline stopping: NATS has handed this process
+ * messages it will give no one else.  Stops the subscription (drain: no
+ * more come) and passes on those already here, as the drain of a
+ * pipeline does with what was produced.  Aborted (a second signal), what
+ * is left counts as lost.
+ */
+static int drain_core(pl_worker *w, struct nats_in *in)
+{
+	struct en_worker *ew = (struct en_worker *)w;
+	if (natsSubscription_Drain(in->sub) != NATS_OK)
+		return 0;
+	natsMsg *m = NULL;
+	while (natsSubscription_NextMsg(&m, in->sub, 100) == NATS_OK) {
+		if (answer_probe(in, m))
+			continue;
+		pl_msg *msg = to_msg(m);
+		natsMsg_Destroy(m);
+		if (msg == NULL)
+			return w->host->failf(w, "out of memory");
+		/* (Not emit(): it refuses a generator once the pipeline stops.) */
+		if (pl__send_out(ew, ew->node->outs[0], msg) != 0) {
+			int left = 0;
+			(void)natsSubscription_GetPending(in->sub, &left, NULL);
+			pl__count(&ew->c.lost, 1 + (uint64_t)(left > 0 ? left : 0));
+			break;
+		}
+	}
+	(void)natsSubscription_WaitForDrainCompletion(in->sub, 1000);
+	return 0;
+}
+
 static int run_core(pl_worker *w, struct nats_in *in)
 {
 	uint64_t idle_since = pl__now_ns();
@@ -285,8 +295,10 @@ static int run_core(pl_worker *w, struct nats_in *in)
 			if (msg == NULL)
 				return w->host->failf(w, "out of memory");
 			idle_since = pl__now_ns();
-			if (w->host->emit(w, msg) != 0)
-				return 0;
+			if (w->host->emit(w, msg) != 0) {
+				pl__count(&((struct en_worker *)w)->c.lost, 1);
+				return drain_core(w, in);
+			}
 			continue;
 		}
 		if (s == NATS_CONNECTION_CLOSED)
@@ -301,14 +313,14 @@ static int run_core(pl_worker *w, struct nats_in *in)
 		/* The end markers came after every message before them, on the
 		 * same connection: with all of them in, an empty queue is the end. */
 		int pending = 0;
-		if (atomic_load(&in->ends) >= in->ch->nats.producers &&
+		if (pl__nats_ends_count(&in->ends, NULL) >= (size_t)in->ch->nats.producers &&
 		    natsSubscription_GetPending(in->sub, &pending, NULL) == NATS_OK && pending == 0)
 			return broken(w, in, idle_since);
 		int rc = broken(w, in, idle_since);
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return drain_core(w, in);
 }
 
 /* Durable: has every message been delivered and acknowledged, by any
@@ -316,7 +328,7 @@ static int run_core(pl_worker *w, struct nats_in *in)
 static int drained(struct nats_in *in, uint64_t *left)
 {
 	char stream[PL_NATS_STREAM_MAX];
-	pl__nats_stream_name(in->conn.subject, stream, sizeof(stream));
+	pl__nats_stream_name(PL_NATS_DATA_STREAM, in->conn.subject, stream, sizeof(stream));
 	jsConsumerInfo *ci = NULL;
 	jsErrCode jerr = 0;
 	if (js_GetConsumerInfo(&ci, in->js, stream, in->ch->name, NULL, &jerr) != NATS_OK)
@@ -412,7 +424,7 @@ static int run_durable(pl_worker *w, struct nats_in *in)
 		int n = free_slots(in);
 		if (n == 0)
 			continue;
-		int ended = atomic_load(&in->ends) >= cfg->producers;
+		int ended = pl__nats_ends_count(&in->ends, NULL) >= (size_t)cfg->producers;
 		natsMsgList list = { 0 };
 		natsStatus s = fetch(in, &list, n, ended);
 		if (s == NATS_OK) {
@@ -424,9 +436,13 @@ static int run_durable(pl_worker *w, struct nats_in *in)
 			continue;
 		}
 		natsMsgList_Destroy(&list);
-		uint64_t left = 0;
-		if (s == NATS_TIMEOUT && ended && drained(in, &left))
+		uint64_t left = UINT64_MAX;
+		if (s == NATS_TIMEOUT && ended && drained(in, &left)) {
+			pl__nats_ends_clear(&in->ends); /* the run is complete */
 			return 0;
+		}
+		if (s == NATS_CONNECTION_CLOSED)
+			atomic_store(&in->conn.lost, 1); /* on_closed() may not have run yet */
 		int rc = broken(w, in, idle_since);
 		if (rc != 0)
 			return rc;
@@ -436,12 +452,13 @@ static int run_durable(pl_worker *w, struct nats_in *in)
 		if (ended && cfg->idle_timeout_ms != 0 && pl__now_ns() - idle_since >= limit)
 			return w->host->failf(
 				w,
-				"channel '%s': the stream on '%s' ended, but JetStream still "
-				"counts "
-				"%" PRIu64
-				" messages pending or unacknowledged after idle_timeout_ms "
-				"+ ack_wait_ms without one coming here",
-				in->ch->name, in->conn.subject, left);
+				"channel '%s': the stream on '%s' ended, but after "
+				"idle_timeout_ms + ack_wait_ms without a message JetStream "
+				"%s",
+				in->ch->name, in->conn.subject,
+				left == UINT64_MAX ? "could not say what is left"
+						   : "still counts messages pending or "
+						     "unacknowledged");
 		if (s == NATS_TIMEOUT && ended) {
 			struct timespec ts = { 0, 20000000 };
 			nanosleep(&ts, NULL);
@@ -461,12 +478,13 @@ static int in_generate(pl_worker *w)
 {
 	struct nats_in *in = w->state;
 	int rc = in->ch->nats.durable ? run_durable(w, in) : run_core(w, in);
-	if (rc == 0 && atomic_load(&in->failed_ends) > 0)
+	size_t failed = 0;
+	(void)pl__nats_ends_count(&in->ends, &failed);
+	if (rc == 0 && failed > 0)
 		w->host->log(w, PL_LOG_WARN,
-			     "%d producer%s of '%s' stopped before their input ended: the stream "
+			     "%zu producer%s of '%s' stopped before their input ended: the stream "
 			     "is incomplete",
-			     atomic_load(&in->failed_ends),
-			     atomic_load(&in->failed_ends) == 1 ? "" : "s", in->conn.subject);
+			     failed, failed == 1 ? "" : "s", in->conn.subject);
 	return rc;
 }
 
@@ -509,7 +527,7 @@ static void in_fini(pl_worker *w)
 		}
 	free(in->slot);
 	natsSubscription_Destroy(in->sub);
-	natsSubscription_Destroy(in->end);
+	pl__nats_ends_close(&in->ends);
 	jsCtx_Destroy(in->js);
 	pl__nats_disconnect(&in->conn);
 	if (in->has_sync) {

@@ -9,10 +9,12 @@
 
 #include "bridge.h"
 #include "clock.h"
+#include "engine_int.h"
 #include "error.h"
 #include "mem.h"
 #include "msg.h"
 #include "nats_conn.h"
+#include "nats_end.h"
 
 /*
  * Each message becomes one NATS message with the same bytes and the
@@ -37,7 +39,6 @@ struct nats_out {
 	jsCtx *js; /* durable only */
 	const pl_cfg_chan *ch;
 	char producer[128]; /* host:pid:node */
-	char end_subject[256];
 	uint64_t seq;
 	int probed, ended;
 	/* Asynchronous publish failures, from the library's thread. */
@@ -78,14 +79,12 @@ static int out_open(pl_worker *w)
 	char err[512];
 	if (pl__nats_connect(&o->conn, ch, w->node, err, sizeof(err)) != 0)
 		return w->host->failf(w, "%s", err);
-	snprintf(o->end_subject, sizeof(o->end_subject), "%s%s", PL_NATS_END_PREFIX,
-		 o->conn.subject);
 	if (!ch->nats.durable)
 		return 0;
 	jsOptions jo;
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = ch->buffer > 256 ? ch->buffer : 256;
-	jo.PublishAsync.StallWait = 60000;
+	jo.PublishAsync.StallWait = 1000;
 	jo.PublishAsync.ErrHandler = on_pub_error;
 	jo.PublishAsync.ErrHandlerClosure = o;
 	natsStatus s = natsConnection_JetStream(&o->js, o->conn.nc, &jo);
@@ -93,8 +92,10 @@ static int out_open(pl_worker *w)
 		pl__nats_why(s, err, sizeof(err));
 		return w->host->failf(w, "channel '%s': JetStream: %s", ch->name, err);
 	}
-	char why[400];
-	if (pl__nats_ensure_stream(o->js, o->conn.subject, why, sizeof(why)) != 0)
+	char why[400], stream[PL_NATS_STREAM_MAX];
+	pl__nats_stream_name(PL_NATS_DATA_STREAM, o->conn.subject, stream, sizeof(stream));
+	if (pl__nats_ensure_stream(o->js, stream, o->conn.subject, 1, why, sizeof(why)) != 0 ||
+	    pl__nats_end_prepare(o->js, o->conn.subject, ch->nats.producers, why, sizeof(why)) != 0)
 		return w->host->failf(w, "channel '%s': %s", ch->name, why);
 	return 0;
 }
@@ -108,6 +109,59 @@ static int out_init(pl_worker *w, const pl_params *params)
 	if (rc != 0)
 		out_fini(w);
 	return rc;
+}
+
+/* Is the pipeline stopping (a signal, a failure elsewhere) or this node
+ * cancelled?  A sink is not told so by stopping() while the pipeline
+ * drains; waits of our own that could last must still end. */
+static int halted(pl_worker *w)
+{
+	const struct en_worker *ew = (const struct en_worker *)w;
+	return w->host->stopping(w) ||
+	       atomic_load_explicit(&ew->node->engine->stopping, memory_order_relaxed);
+}
+
+/* The connection closed for good, as a stage error. */
+static int lost(pl_worker *w, struct nats_out *o)
+{
+	return w->host->failf(w,
+			      "channel '%s': the connection to NATS at %s is closed and "
+			      "reconnecting failed (reconnect: attempts %lld, wait_ms %lld)",
+			      o->ch->name, o->conn.where, (long long)o->ch->nats.reconnect_attempts,
+			      (long long)o->ch->nats.reconnect_wait_ms);
+}
+
+/* Messages JetStream has not acknowledged yet: lost when we give up.
+ * Counted in the node's `lost`, and returned. */
+static int64_t count_unstored(pl_worker *w, struct nats_out *o)
+{
+	natsMsgList pending = { 0 };
+	if (o->js == NULL || js_PublishAsyncGetPendingList(&pending, o->js) != NATS_OK)
+		return 0;
+	int64_t n = pending.Count;
+	natsMsgList_Destroy(&pending);
+	pl__count(&((struct en_worker *)w)->c.lost, (uint64_t)n);
+	return n;
+}
+
+/* Gives up on JetStream: the connection is gone, or the pipeline is
+ * stopping at once.  The messages it had not acknowledged (and `extra`
+ * more, already counted) are lost, and said so.  Returns the stage error. */
+static int give_up(pl_worker *w, struct nats_out *o, int64_t extra)
+{
+	int64_t n = count_unstored(w, o) + extra;
+	if (atomic_load(&o->conn.lost))
+		return w->host->failf(
+			w,
+			"channel '%s': the connection to NATS at %s is closed and "
+			"reconnecting failed (reconnect: attempts %lld, wait_ms "
+			"%lld); %" PRId64 " messages JetStream had not stored are lost",
+			o->ch->name, o->conn.where, (long long)o->ch->nats.reconnect_attempts,
+			(long long)o->ch->nats.reconnect_wait_ms, n);
+	return w->host->failf(w,
+			      "channel '%s': stopped at once; %" PRId64
+			      " messages JetStream had not stored are lost",
+			      o->ch->name, n);
 }
 
 /* Non-durable: waits until some process subscribes to the subject (a
@@ -138,6 +192,12 @@ static int wait_for_consumer(pl_worker *w, struct nats_out *o)
 			return w->host->failf(w, "channel '%s': NATS at %s: %s", o->ch->name,
 					      o->conn.where, why);
 		}
+		if (halted(w))
+			return w->host->failf(
+				w,
+				"channel '%s': stopped while waiting for a consumer of "
+				"'%s': nothing was published",
+				o->ch->name, o->conn.subject);
 		if (!told++)
 			w->host->log(w, PL_LOG_INFO,
 				     "waiting for a consumer of '%s' (a process reading channel "
@@ -208,12 +268,25 @@ static int out_process(pl_worker *w, pl_msg *msg)
 	if (o->js != NULL) {
 		snprintf(id, sizeof(id), "%s:%s", o->producer, seq);
 		s = pl__nats_header(s, m, "Nats-Msg-Id", id);
-		if (s == NATS_OK)
+		/* Stalled (MaxPending unacknowledged) for a second at a time,
+		 * so that a lost server or a stop is noticed. */
+		while (s == NATS_OK) {
 			s = js_PublishMsgAsync(o->js, &m, NULL); /* takes m on success */
+			if (s != NATS_TIMEOUT)
+				break;
+			if (atomic_load(&o->conn.lost) || w->host->stopping(w)) {
+				natsMsg_Destroy(m);
+				pl__count(&((struct en_worker *)w)->c.lost, 1);
+				return give_up(w, o, 1);
+			}
+			s = NATS_OK;
+		}
 	} else if (s == NATS_OK) {
 		s = natsConnection_PublishMsg(o->conn.nc, m);
 	}
 	natsMsg_Destroy(m);
+	if (s != NATS_OK && atomic_load(&o->conn.lost))
+		return lost(w, o);
 	if (s != NATS_OK) {
 		char why[256];
 		pl__nats_why(s, why, sizeof(why));
@@ -227,20 +300,7 @@ static int out_process(pl_worker *w, pl_msg *msg)
 /* Publishes the end of this producer's stream; NATS_OK or the failure. */
 static natsStatus send_end(struct nats_out *o, int failed)
 {
-	char count[24];
-	snprintf(count, sizeof(count), "%" PRIu64, o->seq);
-	natsMsg *m = NULL;
-	natsStatus s = natsMsg_Create(&m, o->end_subject, NULL, NULL, 0);
-	s = pl__nats_header(s, m, "Pipeline-Producer", o->producer);
-	s = pl__nats_header(s, m, "Pipeline-Count", count);
-	if (failed)
-		s = pl__nats_header(s, m, "Pipeline-Failed", "true");
-	if (s == NATS_OK)
-		s = natsConnection_PublishMsg(o->conn.nc, m);
-	natsMsg_Destroy(m);
-	if (s == NATS_OK)
-		s = natsConnection_FlushTimeout(o->conn.nc, 10000);
-	return s;
+	return pl__nats_end_send(&o->conn, o->js, o->producer, o->seq, failed);
 }
 
 /* The input ended: every message stored (durable) or sent, then the end. */
@@ -249,18 +309,28 @@ static int out_flush(pl_worker *w)
 	struct nats_out *o = w->state;
 	natsStatus s = NATS_OK;
 	if (o->js != NULL) {
+		/* Every acknowledgement, a second at a time: the connection may go
+		 * or the pipeline stop at once meanwhile. */
 		jsPubOptions po;
 		jsPubOptions_Init(&po);
-		po.MaxWait = 60000;
-		s = js_PublishAsyncComplete(o->js, &po);
+		po.MaxWait = 1000;
+		while ((s = js_PublishAsyncComplete(o->js, &po)) == NATS_TIMEOUT)
+			if (atomic_load(&o->conn.lost) || w->host->stopping(w))
+				return give_up(w, o, 0);
 	} else {
 		s = natsConnection_FlushTimeout(o->conn.nc, 10000);
 	}
 	int rc = async_failed(w, o);
 	if (rc != 0)
 		return rc;
+	if (s != NATS_OK && atomic_load(&o->conn.lost))
+		return lost(w, o);
+	/* The pipeline is stopping (a signal, a failure elsewhere): the input
+	 * ended before the producer's did; consumers are told. */
+	const struct en_worker *ew = (const struct en_worker *)w;
+	int cut = atomic_load(&ew->node->engine->stopping);
 	if (s == NATS_OK)
-		s = send_end(o, 0);
+		s = send_end(o, cut);
 	if (s != NATS_OK) {
 		char why[256];
 		pl__nats_why(s, why, sizeof(why));
@@ -268,8 +338,9 @@ static int out_flush(pl_worker *w)
 				      o->ch->name, o->conn.subject, o->conn.where, why);
 	}
 	o->ended = 1;
-	w->host->log(w, PL_LOG_INFO, "ended the stream on '%s' after %" PRIu64 " message%s",
-		     o->conn.subject, o->seq, o->seq == 1 ? "" : "s");
+	w->host->log(w, PL_LOG_INFO, "ended the stream on '%s' after %" PRIu64 " message%s%s",
+		     o->conn.subject, o->seq, o->seq == 1 ? "" : "s",
+		     cut ? " (stopped before its input ended)" : "");
 	return 0;
 }
 

@@ -455,6 +455,168 @@ static void test_durable_survives_a_killed_worker(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- stops and late starts */
+
+/* A worker: `jobs` -> `workers` x (delay `ms`, then upper) -> file `output`. */
+static void put_slow_worker(const char *name, const char *output, int durable, int ms)
+{
+	put(name,
+	    "version: 1\n"
+	    "name: worker\n"
+	    "%s"
+	    "nodes:\n"
+	    "  - { name: wait, type: fan-out, workers: 4, stage: delay, params: { ms: %d }, "
+	    "input: jobs, output: waited }\n"
+	    "  - { name: work, type: fan-out, workers: 1, stage: upper, input: waited, "
+	    "output: done }\n"
+	    "  - { name: save, type: sink, stage: file, params: { path: %s }, input: done }\n",
+	    channels(durable, 60000, ""), ms, output);
+}
+
+/*
+ * Core NATS: Ctrl-C on one of two workers.  What NATS had already handed it is passed on
+ * (drained), not dropped: the two outputs still hold every message exactly once.
+ */
+static void test_core_worker_drains_on_sigint(void **state)
+{
+	(void)state;
+	nats_server_start(&srv, NULL, NULL);
+	use_url(srv.url);
+	use_subject("drain");
+	failure_context_set("core: a worker stopped with SIGINT, 4000 messages on '%s' at %s",
+			    subject, srv.url);
+	write_jobs("jobs.txt", 1, 4000);
+	put_producer("producer.yaml", "jobs.txt", 0, "");
+	const char *const out[2] = { "out-0.txt", "out-1.txt" };
+	put_slow_worker("worker-0.yaml", out[0], 0, 2);
+	put_slow_worker("worker-1.yaml", out[1], 0, 2);
+	struct proc *w0 = start_run("worker-0", "worker-0.yaml");
+	struct proc *w1 = start_run("worker-1", "worker-1.yaml");
+	proc_wait_log(&procs, w0, subscribed, T_START);
+	proc_wait_log(&procs, w1, subscribed, T_START);
+	struct proc *p = start_run("producer", "producer.yaml");
+	/* Interrupted with work under way (the whole takes about a second). */
+	sleep_s(0.3);
+	child_signal(&w0->c, SIGINT);
+	proc_wait(&procs, w0, T_RUN);
+	expect_exit(w0, 130);
+	proc_wait(&procs, p, T_RUN);
+	expect_exit(p, 0);
+	proc_wait(&procs, w1, T_RUN);
+	expect_exit(w1, 0);
+	long long lines[2];
+	expect_lines(out, 2, "JOB-", 4000, 1, lines);
+	EXPECT(lines[0] > 0 && lines[1] > 0);
+	EXPECT_HAS(w0->c.err, "nothing lost");
+}
+
+/* JetStream: the worker starts after the producer has ended: it learns of the end from
+ * the markers JetStream kept, does the work, and ends (without waiting idle_timeout_ms). */
+static void test_durable_worker_after_the_end(void **state)
+{
+	(void)state;
+	nats_server_start(&srv, NULL, NULL);
+	use_url(srv.url);
+	use_subject("late");
+	failure_context_set("durable: the worker after the producer's end, on '%s' at %s", subject,
+			    srv.url);
+	write_jobs("jobs.txt", 1, 500);
+	put_producer("producer.yaml", "jobs.txt", 1, "");
+	struct proc *p = start_run("producer", "producer.yaml");
+	proc_wait(&procs, p, T_RUN);
+	expect_exit(p, 0);
+	put_worker("worker.yaml", "out.txt", 1, 600000, "", 4);
+	struct proc *w = start_run("worker", "worker.yaml");
+	proc_wait(&procs, w, T_RUN);
+	expect_exit(w, 0);
+	const char *const out[1] = { "out.txt" };
+	expect_lines(out, 1, "JOB-", 500, 1, NULL);
+
+	/* The run is complete: its markers are cleared.  A worker started now waits for the
+	 * next run's producer, and gets only its messages. */
+	write_jobs("more.txt", 501, 700);
+	put_producer("producer-2.yaml", "more.txt", 1, "");
+	put_worker("worker-2.yaml", "out-2.txt", 1, 600000, "", 4);
+	struct proc *w2 = start_run("worker-2", "worker-2.yaml");
+	proc_wait_log(&procs, w2, subscribed, T_START);
+	sleep_s(0.5);
+	EXPECT(proc_running(w2));
+	struct proc *p2 = start_run("producer-2", "producer-2.yaml");
+	proc_wait(&procs, p2, T_RUN);
+	expect_exit(p2, 0);
+	proc_wait(&procs, w2, T_RUN);
+	expect_exit(w2, 0);
+	EXPECT_EQ(file_lines(in_dir("out-2.txt")), 200);
+}
+
+/* A producer stopped with SIGINT: while it waits for a consumer (it gives up at once,
+ * having sent nothing), and mid-stream (its end marker says it was cut short, and the
+ * consumer warns that the stream is incomplete). */
+static void test_producer_stopped(void **state)
+{
+	(void)state;
+	nats_server_start(&srv, NULL, NULL);
+	use_url(srv.url);
+	use_subject("stopped");
+	failure_context_set("a producer stopped with SIGINT, on '%s' at %s", subject, srv.url);
+	write_jobs("jobs.txt", 1, 5000);
+	put_producer("waiting.yaml", "jobs.txt", 0, "");
+	struct proc *p = start_run("waiting", "waiting.yaml");
+	proc_wait_log(&procs, p, "waiting for a consumer of", T_START);
+	double t0 = now_s();
+	child_signal(&p->c, SIGINT);
+	proc_wait(&procs, p, T_FAIL);
+	EXPECT(now_s() - t0 < 3.0);
+	EXPECT(p->c.exited && p->c.code != 0);
+	EXPECT_HAS(p->c.err, "stopped while waiting for a consumer");
+
+	put("cut.yaml",
+	    "version: 1\n"
+	    "%s"
+	    "nodes:\n"
+	    "  - { name: source, type: generator, stage: lines, rate: 500/s, "
+	    "params: { path: jobs.txt }, output: jobs }\n",
+	    channels(1, 60000, ""));
+	put_worker("worker.yaml", "out.txt", 1, 60000, "", 2);
+	struct proc *w = start_run("worker", "worker.yaml");
+	proc_wait_log(&procs, w, subscribed, T_START);
+	struct proc *cut = start_run("cut", "cut.yaml");
+	sleep_s(1.0);
+	child_signal(&cut->c, SIGINT);
+	proc_wait(&procs, cut, T_RUN);
+	expect_exit(cut, 130);
+	proc_wait(&procs, w, T_RUN);
+	expect_exit(w, 0);
+	EXPECT_HAS(w->c.err, "stopped before its input ended");
+	EXPECT_HAS(w->c.err, "the stream is incomplete");
+	long long sent = summary_value(cut, "nats-out:jobs", COL_IN);
+	EXPECT(sent > 0 && sent < 5000);
+	EXPECT_EQ(file_lines(in_dir("out.txt")), sent);
+}
+
+/* Subjects that differ only in '.' and '_' would share a JetStream stream name: the
+ * second is refused at the start, saying so, rather than failing its publishes. */
+static void test_stream_name_clash(void **state)
+{
+	(void)state;
+	nats_server_start(&srv, NULL, NULL);
+	use_url(srv.url);
+	failure_context_set("two subjects, one stream name, at %s", srv.url);
+	write_jobs("jobs.txt", 1, 10);
+	use_subject("a_b");
+	put_producer("first.yaml", "jobs.txt", 1, "");
+	struct proc *first = start_run("first", "first.yaml");
+	proc_wait(&procs, first, T_RUN);
+	expect_exit(first, 0);
+	use_subject("a.b");
+	put_producer("second.yaml", "jobs.txt", 1, "");
+	struct proc *second = start_run("second", "second.yaml");
+	proc_wait(&procs, second, T_RUN);
+	expect_exit(second, 1);
+	EXPECT_HAS(second->c.err, "exists for another subject");
+	EXPECT_HAS(second->c.err, "second.yaml:");
+}
+
 /* ---------------------------------------------------------------- c: two producers */
 
 /*
@@ -540,6 +702,14 @@ static void test_cannot_connect_fails_fast(void **state)
 	struct proc *p = expect_refused("producer", "producer.yaml", "secret");
 	EXPECT_HAS(p->c.err, where);
 	EXPECT_HAS(p->c.err, "***");
+
+	/* A password may hold '@' itself: everything up to the last one before the host is
+	 * hidden. */
+	snprintf(url, sizeof(url), "nats://pl:se@cret@127.0.0.1:%d", port);
+	use_url(url);
+	struct proc *at = expect_refused("at-sign", "consumer.yaml", "cret@");
+	EXPECT_HAS(at->c.err, "nats://***@127.0.0.1");
+	EXPECT_LACKS(at->c.err, "se@");
 }
 
 /* The server wants a user and a password: the right ones work, a wrong password is refused
@@ -602,6 +772,35 @@ static void test_idle_consumer_gives_up(void **state)
 
 /* The server dies under a consumer whose reconnection attempts run out: it exits non-zero,
  * in bounded time, saying why. */
+/* The same under a durable producer publishing at a steady rate: it fails soon after its
+ * reconnects are used up (not after JetStream's publish timeouts), says why, and counts
+ * what JetStream had not stored as lost. */
+static void test_lost_server_ends_the_producer(void **state)
+{
+	(void)state;
+	nats_server_start(&srv, NULL, NULL);
+	use_url(srv.url);
+	use_subject("lostp");
+	failure_context_set("the server killed under a durable producer, at %s", srv.url);
+	write_jobs("jobs.txt", 1, 100000);
+	put("producer.yaml",
+	    "version: 1\n"
+	    "%s"
+	    "nodes:\n"
+	    "  - { name: source, type: generator, stage: lines, rate: 2000/s, "
+	    "params: { path: jobs.txt }, output: jobs }\n",
+	    channels(1, 60000, "    reconnect: { attempts: 2, wait_ms: 200 }\n"));
+	struct proc *p = start_run("producer", "producer.yaml");
+	sleep_s(1.0);
+	EXPECT(proc_running(p));
+	nats_server_kill(&srv);
+	double killed = now_s();
+	proc_wait(&procs, p, T_RUN);
+	EXPECT(p->c.ended - killed < 10.0);
+	EXPECT(p->c.exited && p->c.code == 1);
+	EXPECT_HAS(p->c.err, "reconnecting failed");
+}
+
 static void test_lost_server_ends_the_consumer(void **state)
 {
 	(void)state;
@@ -723,12 +922,18 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_durable_survives_a_killed_worker, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_core_worker_drains_on_sigint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_durable_worker_after_the_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_producer_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_name_clash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_waits_for_every_producer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cannot_connect_fails_fast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_consumer_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_server_ends_the_consumer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lost_server_ends_the_producer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_rides_out_a_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_both_sides_in_one_process, setup, teardown),
