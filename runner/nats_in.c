@@ -249,6 +249,24 @@ static int answer_probe(struct nats_in *in, natsMsg *m)
 	return 1;
 }
 
+/* The core subscription's next message within `ms`, as ours: NATS_OK
+ * with *out set (probes are answered and skipped), NATS_NO_MEMORY, or
+ * what the library said.  Ownership: the caller owns *out. */
+static natsStatus next_core(struct nats_in *in, int64_t ms, pl_msg **out)
+{
+	for (;;) {
+		natsMsg *m = NULL;
+		natsStatus s = natsSubscription_NextMsg(&m, in->sub, ms);
+		if (s != NATS_OK)
+			return s;
+		if (answer_probe(in, m))
+			continue;
+		*out = to_msg(m);
+		natsMsg_Destroy(m);
+		return *out != NULL ? NATS_OK : NATS_NO_MEMORY;
+	}
+}
+
 /*
  * Non-durable, the pipeline stopping: NATS has handed this process
  * messages it will give no one else.  Stops the subscription (drain: no
@@ -261,14 +279,9 @@ static int drain_core(pl_worker *w, struct nats_in *in)
 	struct en_worker *ew = (struct en_worker *)w;
 	if (natsSubscription_Drain(in->sub) != NATS_OK)
 		return 0;
-	natsMsg *m = NULL;
-	while (natsSubscription_NextMsg(&m, in->sub, 100) == NATS_OK) {
-		if (answer_probe(in, m))
-			continue;
-		pl_msg *msg = to_msg(m);
-		natsMsg_Destroy(m);
-		if (msg == NULL)
-			return w->host->failf(w, "out of memory");
+	pl_msg *msg = NULL;
+	natsStatus s;
+	while ((s = next_core(in, 100, &msg)) == NATS_OK) {
 		/* (Not emit(): it refuses a generator once the pipeline stops.) */
 		if (pl__send_out(ew, ew->node->outs[0], msg) != 0) {
 			int left = 0;
@@ -278,22 +291,18 @@ static int drain_core(pl_worker *w, struct nats_in *in)
 		}
 	}
 	(void)natsSubscription_WaitForDrainCompletion(in->sub, 1000);
-	return 0;
+	return s == NATS_NO_MEMORY ? w->host->failf(w, "out of memory") : 0;
 }
 
 static int run_core(pl_worker *w, struct nats_in *in)
 {
 	uint64_t idle_since = pl__now_ns();
 	while (!w->host->stopping(w)) {
-		natsMsg *m = NULL;
-		natsStatus s = natsSubscription_NextMsg(&m, in->sub, 100);
+		pl_msg *msg = NULL;
+		natsStatus s = next_core(in, 100, &msg);
+		if (s == NATS_NO_MEMORY)
+			return w->host->failf(w, "out of memory");
 		if (s == NATS_OK) {
-			if (answer_probe(in, m))
-				continue;
-			pl_msg *msg = to_msg(m);
-			natsMsg_Destroy(m);
-			if (msg == NULL)
-				return w->host->failf(w, "out of memory");
 			idle_since = pl__now_ns();
 			if (w->host->emit(w, msg) != 0) {
 				pl__count(&((struct en_worker *)w)->c.lost, 1);

@@ -23,6 +23,7 @@
 #endif
 
 #include "nats_server.h"
+#include "run_child.h"
 #include "out.h"
 
 /* What the server prints once it accepts clients (nats-server 2.x). */
@@ -42,38 +43,6 @@ static void nap_ms(long ms)
 		;
 }
 
-/* The whole of `path`, NUL-terminated and malloc'd (the caller frees it), or NULL. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (buf == NULL)
-			break;
-		if (n + 1 >= cap) {
-			char *bigger = realloc(buf, cap * 2);
-			if (bigger == NULL) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0) {
-			buf[n] = '\0';
-			break;
-		}
-	}
-	(void)fclose(f);
-	return buf;
-}
-
 /* dir/server-N.log of the latest start. */
 static void log_path(const struct nats_server *s, char *out, size_t len)
 {
@@ -84,7 +53,7 @@ char *nats_server_log(const struct nats_server *s)
 {
 	char path[128];
 	log_path(s, path, sizeof(path));
-	return slurp(path);
+	return read_whole_file(path, NULL);
 }
 
 /* Whether `dir/name` is an executable regular file; writes it into `out` when so. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge.h"
 #include "doc_edit.h"
 #include "load.h"
 #include "params.h"
@@ -61,9 +62,14 @@ static void check_loaded(const pl_config *cfg, const pl_diags *d)
 		if (n->name == NULL || n->type < PL_NODE_GENERATOR || n->type > PL_NODE_BROADCAST)
 			fail("a node without a name or a type");
 		if (n->type != PL_NODE_FANIN && n->type != PL_NODE_BROADCAST &&
-		    (n->stage_desc == NULL || n->param_values == NULL ||
-		     pl_params_missing(n->param_values) != NULL))
+		    (n->stage_desc == NULL ||
+		     (n->bridge_chan < 0 &&
+		      (n->param_values == NULL || pl_params_missing(n->param_values) != NULL))))
 			fail("a node without its stage or parameters");
+		if (n->bridge_chan >= 0 &&
+		    (n->bridge_chan >= (int)cfg->n_chans ||
+		     cfg->chans[n->bridge_chan].transport != PL_TRANSPORT_NATS))
+			fail("a bridge node for a channel that is not a NATS one");
 		if ((n->type == PL_NODE_SINK) != (n->output.chan < 0 && !n->outputs_is_list) ||
 		    n->output.chan >= (int)cfg->n_chans)
 			fail("a node's output channel");
@@ -97,12 +103,19 @@ static void check_loaded(const pl_config *cfg, const pl_diags *d)
 		fail("the default stack_size");
 	for (size_t i = 0; i < cfg->n_chans; i++) {
 		const pl_cfg_chan *c = &cfg->chans[i];
-		/* (One declared under 'channels' that no node uses is a warning.) */
+		/* (One declared under 'channels' that no node uses is a warning; a
+		 * NATS channel's other side may be in another process until
+		 * pl_config_add_bridges() gives it the runner's node.) */
 		int unused = c->producer < 0 && c->consumer < 0 && c->declared;
+		int remote = c->transport == PL_TRANSPORT_NATS && !c->bridged;
 		if (!unused &&
-		    (c->producer < 0 || c->consumer < 0 || c->producer >= (int)cfg->n_nodes ||
-		     c->consumer >= (int)cfg->n_nodes))
+		    (c->producer >= (int)cfg->n_nodes || c->consumer >= (int)cfg->n_nodes ||
+		     (!remote && (c->producer < 0 || c->consumer < 0))))
 			fail("a channel without one producer and one consumer");
+		if (c->transport == PL_TRANSPORT_NATS &&
+		    (c->nats.producers < 1 || c->nats.max_pending < 1 ||
+		     c->nats.ack_wait_ms < 100 || c->nats.idle_timeout_ms < 0))
+			fail("a NATS channel's options");
 		if (c->buffer < 0 || c->buffer > PL_MAX_BUFFER)
 			fail("a channel's buffer");
 	}
@@ -160,6 +173,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cfg == NULL)
 			fail("success without a config");
 		check_loaded(cfg, &d);
+		/* What `run` does next: the nodes for NATS channels' far sides, after
+		 * which every channel has its producer and its consumer. */
+		if (pl_config_add_bridges(cfg) == 0) {
+			if (pl_config_needs_bridges(cfg))
+				fail("a NATS channel left without its bridge");
+			check_loaded(cfg, &d);
+		}
 	} else {
 		if (cfg != NULL)
 			fail("a config returned with a failure");
