@@ -385,6 +385,13 @@ static int emit_fetched(pl_worker *w, struct nats_in *in, natsMsgList *list)
 {
 	for (int i = 0; i < list->Count; i++) {
 		natsMsg *m = list->Msgs[i];
+		/* A non-durable producer's probe, stored by the stream when the
+		 * processes disagree on `durable`: no message. */
+		const char *probe;
+		if (natsMsgHeader_Get(m, "Pipeline-Probe", &probe) == NATS_OK) {
+			(void)natsMsg_Ack(m, NULL);
+			continue;
+		}
 		pl_msg *msg = to_msg(m);
 		if (msg == NULL || w->host->stopping(w)) {
 			for (int k = i; k < list->Count; k++)
