@@ -1,6 +1,8 @@
 /* graph.c - checking a config's stages, parameters and graph rules before any thread starts. */
 #include "graph.h"
 
+#include "builtin.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +230,15 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 			k++; /* the built-ins come first */
 		if (pl_suggest(n->stage, names, k) == NULL)
 			return 0;
+	}
+	const struct pl_builtin_missing *lacks =
+		st == NULL ? pl_builtin_find_missing(n->stage) : NULL;
+	if (lacks != NULL) {
+		ERR(cfg, d, STAGE_UNAVAILABLE, n->stage_pos,
+		    "stage '%s' is not in this build: it needs %s, which was not found when "
+		    "pipeline was built; install %s (scripts/deps.sh does) and build again",
+		    lacks->stage, lacks->library, lacks->package);
+		return 0;
 	}
 	if (st == NULL) {
 		size_t count;

@@ -12,6 +12,11 @@ packages=(
 	libcmocka-dev   # the test framework
 	libnats-dev     # NATS channels (transport: nats; docs/distributed.md)
 	nats-server     # the NATS server the tests of NATS channels start on 127.0.0.1
+	libcurl4-openssl-dev # the http stage
+	libjansson-dev  # the json stage
+	libwebsockets-dev # the websocket stage
+	python3         # the HTTP server the http stage's tests start on 127.0.0.1
+	python3-websockets # the WebSocket server the websocket stage's tests start
 	clang-tidy      # scripts/static-analysis.sh: clang-tidy 14 and run-clang-tidy-14
 	cppcheck        # scripts/static-analysis.sh: the second analyser
 	valgrind        # memcheck runs of the examples (tests/valgrind/)

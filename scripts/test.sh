@@ -17,12 +17,13 @@ suite() {
 	local name=$1 dir=$2
 	shift 2
 	echo "=== $name ($dir)"
-	# Debug, tests on, NATS required (its tests with it), nothing else, unless the suite says
-	# otherwise (a later -D wins):
+	# Debug, tests on, the optional libraries required (their tests with them), nothing
+	# else, unless the suite says otherwise (a later -D wins):
 	# every option is given, so a build directory configured by hand with other values
 	# (its CMakeCache.txt) cannot turn the tests off.
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DPL_BUILD_TESTS=ON -DPL_BUILD_BENCH=ON \
-		-DPL_FUZZ=OFF -DPL_SANITIZE= -DPL_FAULT_INJECTION=OFF -DPL_NATS=ON "$@" >/dev/null
+		-DPL_FUZZ=OFF -DPL_SANITIZE= -DPL_FAULT_INJECTION=OFF \
+		-DPL_NATS=ON -DPL_CURL=ON -DPL_JANSSON=ON -DPL_LWS=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs" >/dev/null
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs"
 	# What the random graphs proved in this build (docs/reliability.md), visible in CI.

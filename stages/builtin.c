@@ -1,6 +1,8 @@
 /* builtin.c - the table of built-in stages and the helpers they share. */
 #include "builtin.h"
 
+#include <string.h>
+
 const pl_stage *const pl_builtin_stages[] = {
 	&pl_stage_seq,  &pl_stage_lines, &pl_stage_fixed, &pl_stage_upper,
 	&pl_stage_grep, &pl_stage_delay, &pl_stage_hash,  &pl_stage_stdout,
@@ -8,6 +10,28 @@ const pl_stage *const pl_builtin_stages[] = {
 };
 
 const size_t pl_builtin_stage_count = sizeof(pl_builtin_stages) / sizeof(pl_builtin_stages[0]);
+
+/* The stages on optional libraries this build was made without. */
+static const struct pl_builtin_missing missing[] = {
+#ifndef PL_HAVE_CURL
+	{ "http", "libcurl", "libcurl4-openssl-dev" },
+#endif
+#ifndef PL_HAVE_JANSSON
+	{ "json", "jansson", "libjansson-dev" },
+#endif
+#ifndef PL_HAVE_LWS
+	{ "websocket", "libwebsockets", "libwebsockets-dev" },
+#endif
+	{ NULL, NULL, NULL },
+};
+
+const struct pl_builtin_missing *pl_builtin_find_missing(const char *name)
+{
+	for (const struct pl_builtin_missing *m = missing; m->stage != NULL; m++)
+		if (strcmp(m->stage, name) == 0)
+			return m;
+	return NULL;
+}
 
 int pl_builtin_emit_result(pl_worker *w, int rc)
 {

@@ -21,6 +21,16 @@ extern const pl_stage pl_stage_file;   /* file.c: one line per message, to a fil
 extern const pl_stage pl_stage_null;   /* null.c: discard */
 extern const pl_stage pl_stage_count;  /* count.c: print message and byte totals */
 
+/* A built-in stage this build lacks: its library was not found when it
+ * was built.  `library` is what it needs, `package` the Debian package. */
+struct pl_builtin_missing {
+	const char *stage, *library, *package;
+};
+
+/* The built-in stage `name` this build lacks, or NULL (it has it, or no
+ * such built-in stage exists). */
+const struct pl_builtin_missing *pl_builtin_find_missing(const char *name);
+
 /* Every built-in stage, in a stable order, and how many there are. */
 extern const pl_stage *const pl_builtin_stages[];
 extern const size_t pl_builtin_stage_count;

@@ -27,7 +27,9 @@
 static const int codes_in_code[] = {
 	PL_D_IO,           PL_D_FILE_TOO_LARGE,   PL_D_STAGE_MALFORMED,  PL_D_STAGE_INIT,
 	PL_D_PLUGIN_OPEN,  PL_D_PLUGIN_SYMBOL,    PL_D_PLUGIN_MALFORMED, PL_D_PLUGIN_ABI,
-	PL_D_PLUGIN_CLASH, PL_D_NATS_UNAVAILABLE, /* test_no_nats.c */
+	PL_D_PLUGIN_CLASH,
+	/* test_without_libraries.c: */
+	PL_D_NATS_UNAVAILABLE, PL_D_STAGE_UNAVAILABLE,
 };
 
 /* Every file of tests/invalid/ gives exactly the diagnostics its header lists. */
