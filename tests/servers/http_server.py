@@ -17,11 +17,13 @@ open between requests):
   /header/<name>     answers the value of the request header <name> ("" when absent)
   /status/<code>     answers with that status and the body "status <code>"
   /slow/<ms>         answers "slept <ms>" after <ms> milliseconds
-  /big/<n>           answers <n> bytes of 'x'
+  /big/<n>           answers <n> bytes of 'x' (?chunked=1: in chunks of 30, without a length)
   /flaky/<key>/<n>   answers 503 to the first <n> requests for <key>, then "ok <key>"
   /close             promises 100 bytes, sends 10 and closes the connection
-  /count             answers "requests=R connections=C" (itself not counted)
-  /reset             sets both counts to 0 (not counted)
+  /count             answers "requests=R connections=C": the requests since the last /reset
+                     (/count and /reset not counted) and the connections opened since
+                     (the one asking included)
+  /reset             sets both counts to 0
 """
 
 import argparse
@@ -99,6 +101,17 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == "slow":
             time.sleep(int(parts[1]) / 1000)
             return self.answer(200, "slept " + parts[1], head=head)
+        if parts[0] == "big" and "chunked" in params:
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            left = int(parts[1])
+            while left > 0:
+                n = min(left, 30)
+                self.wfile.write(b"%x\r\n%s\r\n" % (n, b"x" * n))
+                left -= n
+            self.wfile.write(b"0\r\n\r\n")
+            return None
         if parts[0] == "big":
             return self.answer(200, b"x" * int(parts[1]), head=head)
         if parts[0] == "flaky":
@@ -124,6 +137,10 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client gone: not news
+            super().handle_error(request, client_address)
 
 
 def main():
