@@ -28,7 +28,7 @@
  */
 
 #define POLL_MS      50
-#define EXCERPT_MAX  48 /* bytes of a failed response's body quoted in its error */
+#define EXCERPT_MAX  64 /* a failed response's body quoted in its error, at most */
 #define URL_SHOW_MAX 120
 
 static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -168,8 +168,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		while (i < len && spaces < 2)
 			spaces += data[i++] == ' ';
 		while (i < len && o + 1 < sizeof(s->reason) && data[i] != '\r' && data[i] != '\n') {
-			unsigned char c = (unsigned char)data[i++];
-			s->reason[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			char c = data[i++];
+			s->reason[o++] = c >= 0x20 && c < 0x7f ? c : '?';
 		}
 		s->reason[o] = '\0';
 	}
@@ -266,11 +266,11 @@ static int http_init(pl_worker *w, const pl_params *params)
 		rc = h->failf(w,
 			      "'method' must be GET, HEAD, DELETE, POST, PUT or PATCH, not '%.32s'",
 			      method);
-	} else if ((rc = pl_http_url_parse(&s->url, url, err, sizeof(err))) != 0) {
+	} else if (pl_http_url_parse(&s->url, url, err, sizeof(err)) != 0) {
 		rc = h->failf(w, "%s", err);
 	} else if ((rc = add_headers(w, s, headers)) != 0) {
 		/* (recorded) */
-	} else if ((rc = global_acquire()) != 0) {
+	} else if (global_acquire() != 0) {
 		rc = h->failf(w, "libcurl could not be initialised");
 	} else {
 		s->easy = curl_easy_init();
@@ -279,7 +279,9 @@ static int http_init(pl_worker *w, const pl_params *params)
 								  : CURLE_OUT_OF_MEMORY;
 		if (cc != CURLE_OK) {
 			rc = h->failf(w, "libcurl: %s", curl_easy_strerror(cc));
+			http_free(s); /* (its handles before curl's global state) */
 			global_release();
+			return rc;
 		}
 	}
 	if (rc != 0) {
@@ -325,13 +327,14 @@ static CURLcode transfer(pl_worker *w, struct http *s, int *stopped)
 	return result;
 }
 
-/* Writes up to EXCERPT_MAX bytes of the body as a quoted C-like string. */
+/* Writes the start of the body as a quoted C-like string, at most `size`
+ * bytes with its NUL, "..." before the closing quote when cut. */
 static void excerpt(const pl_http_buf *b, char *out, size_t size)
 {
-	size_t o = 0;
+	size_t o = 0, i = 0;
 
 	out[o++] = '"';
-	for (size_t i = 0; i < b->len && i < EXCERPT_MAX && o + 6 < size; i++) {
+	for (; i < b->len && o + 9 < size; i++) {
 		unsigned char c = (unsigned char)b->data[i];
 		if (c == '"' || c == '\\')
 			o += (size_t)snprintf(out + o, size - o, "\\%c", c);
@@ -340,8 +343,7 @@ static void excerpt(const pl_http_buf *b, char *out, size_t size)
 		else
 			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
 	}
-	o += (size_t)snprintf(out + o, size - o, "%s\"", b->len > EXCERPT_MAX ? "..." : "");
-	out[o < size ? o : size - 1] = '\0';
+	snprintf(out + o, size - o, "%s\"", i < b->len ? "..." : "");
 }
 
 /* Records why the request failed: curl's `result`, or else the status. */
@@ -349,7 +351,7 @@ static int fail_request(pl_worker *w, struct http *s, CURLcode result, long stat
 {
 	const pl_host *h = w->host;
 	const char *m = method_names[s->method];
-	char url[URL_SHOW_MAX], text[EXCERPT_MAX * 4 + 8];
+	char url[URL_SHOW_MAX], text[EXCERPT_MAX];
 	const char *why = s->curl_err[0] != '\0' ? s->curl_err : curl_easy_strerror(result);
 
 	pl_http_url_redact(s->url_buf.data, url, sizeof(url));

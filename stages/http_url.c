@@ -260,7 +260,7 @@ int pl_http_url_expand(const pl_http_url *t, const unsigned char *msg, size_t le
 #ifdef PL_HAVE_JANSSON
 	if (rc == 0 && t->has_fields) {
 		json_error_t je;
-		doc = json_loadb((const char *)msg, len, JSON_DECODE_ANY, &je);
+		doc = json_loadb((const char *)msg, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		if (doc == NULL || !json_is_object(doc)) {
 			snprintf(err, errlen,
 				 "the URL names fields of the message, which is not a JSON "

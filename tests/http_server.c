@@ -67,7 +67,7 @@ int http_server_start(struct http_server *s)
 	s->pid = pid;
 	s->stdin_fd = in[1];
 
-	char line[32];
+	char line[32] = "";
 	size_t len = 0;
 	double deadline = now_s() + HTTP_SERVER_START_S;
 	while (len + 1 < sizeof(line) && memchr(line, '\n', len) == NULL) {
