@@ -169,7 +169,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 			spaces += data[i++] == ' ';
 		while (i < len && o + 1 < sizeof(s->reason) && data[i] != '\r' && data[i] != '\n') {
 			char c = data[i++];
-			s->reason[o++] = c >= 0x20 && c < 0x7f ? c : '?';
+			if (c < 0x20 || c == 0x7f)
+				c = '?'; /* (a byte above 0x7f, a negative char here, is kept) */
+			s->reason[o++] = c;
 		}
 		s->reason[o] = '\0';
 	}
