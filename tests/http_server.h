@@ -1,0 +1,40 @@
+/* http_server.h - tests/servers/http_server.py as a throwaway child of a test, and a plain GET of
+ * it. */
+#ifndef PL_TESTS_HTTP_SERVER_H
+#define PL_TESTS_HTTP_SERVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* How long a start waits for the server to print its port. */
+#define HTTP_SERVER_START_S 20.0
+
+/* One server child.  Public, read-only after http_server_start(): `port`, `base`. */
+struct http_server {
+	pid_t pid;     /* the running server, or 0 */
+	int stdin_fd;  /* the writing end of its standard input: closing it ends the server */
+	int port;      /* where it listens on 127.0.0.1 */
+	char base[64]; /* "http://127.0.0.1:PORT" */
+};
+
+/* Starts python3 tests/servers/http_server.py --port 0 --exit-on-eof and reads the port it
+ * prints.  Returns 0, or -1 with why on stderr (for cmocka's group setup).  Follow with
+ * http_server_stop(). */
+int http_server_start(struct http_server *s);
+
+/* Ends the server (its stdin closed, then SIGTERM, then SIGKILL) and reaps it.  A zeroed or
+ * stopped `s` is fine.  Returns 0 (for cmocka's group teardown). */
+int http_server_stop(struct http_server *s);
+
+/* GETs `path` from the server with libcurl (a connection of its own) into `out` (`size`
+ * bytes, NUL-terminated, cut to fit).  Fails the test unless the answer is a 200. */
+void http_server_get(const struct http_server *s, const char *path, char *out, size_t size);
+
+/* The server's counts since its last /reset: requests (/count and /reset not counted) and
+ * connections (the one asking included). */
+void http_server_counts(const struct http_server *s, long *requests, long *connections);
+
+/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
+int http_unused_port(void);
+
+#endif /* PL_TESTS_HTTP_SERVER_H */
