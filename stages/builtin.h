@@ -15,6 +15,7 @@ extern const pl_stage pl_stage_upper; /* upper.c: ASCII upper-case */
 extern const pl_stage pl_stage_grep;  /* grep.c: keep lines matching a regex */
 extern const pl_stage pl_stage_delay; /* delay.c: sleep, then pass on */
 extern const pl_stage pl_stage_hash;  /* hash.c: FNV-1a, rounds times: CPU-bound work */
+extern const pl_stage pl_stage_exec;  /* exec.c: a line to a co-process, its answer back */
 /* Sinks. */
 extern const pl_stage pl_stage_stdout; /* stdout.c: one line per message */
 extern const pl_stage pl_stage_file;   /* file.c: one line per message, to a file */

@@ -51,6 +51,7 @@ static const struct {
 	{ "grep", "transform", "fan-out" },
 	{ "delay", "transform", "fan-out" },
 	{ "hash", "transform", "fan-out" },
+	{ "exec", "transform", "fan-out" },
 	{ "stdout", "sink", "sink" },
 	{ "file", "sink", "sink" },
 	{ "null", "sink", "sink" },
