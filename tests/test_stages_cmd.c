@@ -52,6 +52,9 @@ static const struct {
 	{ "delay", "transform", "fan-out" },
 	{ "hash", "transform", "fan-out" },
 	{ "exec", "transform", "fan-out" },
+#ifdef PL_HAVE_JANSSON
+	{ "json", "transform", "fan-out" },
+#endif
 	{ "stdout", "sink", "sink" },
 	{ "file", "sink", "sink" },
 	{ "null", "sink", "sink" },
