@@ -15,6 +15,8 @@ extern const pl_stage pl_stage_upper; /* upper.c: ASCII upper-case */
 extern const pl_stage pl_stage_grep;  /* grep.c: keep lines matching a regex */
 extern const pl_stage pl_stage_delay; /* delay.c: sleep, then pass on */
 extern const pl_stage pl_stage_hash;  /* hash.c: FNV-1a, rounds times: CPU-bound work */
+extern const pl_stage pl_stage_exec;  /* exec.c: a line to a co-process, its answer back */
+extern const pl_stage pl_stage_json;  /* json.c: get, set or delete a field (jansson) */
 #ifdef PL_HAVE_CURL
 extern const pl_stage pl_stage_http; /* http.c: one HTTP request per message (libcurl) */
 #endif

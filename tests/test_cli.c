@@ -190,6 +190,29 @@ static void test_rate_limit(void **state)
 	assert_true(secs < 1.5);
 }
 
+/* pipelines/exec.yaml: the squares of 1 to 20, each once, in the order the
+ * four co-processes answer. */
+static void test_exec(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "-q", "pipelines/exec.yaml");
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.err, "");
+	int seen[21] = { 0 }, lines = 0, v;
+	for (const char *p = res.out; sscanf(p, "%d", &v) == 1; lines++) {
+		int root = 1;
+		while (root < 20 && root * root < v)
+			root++;
+		assert_int_equal(root * root, v);
+		assert_int_equal(seen[root], 0);
+		seen[root] = 1;
+		p = strchr(p, '\n');
+		assert_non_null(p);
+		p++;
+	}
+	assert_int_equal(lines, 20);
+}
+
 /* pipelines/dead-letter.yaml: the 2xx lines counted, the 5 others printed as
  * JSON with where and why they failed; exit 0 with one warning.  The two
  * sinks run side by side: the count's line may come anywhere. */
@@ -446,10 +469,11 @@ static void test_watchdog_env(void **state)
 static void test_every_example_is_checked(void **state)
 {
 	(void)state;
-	static const char *const checked[] = { "hello.yaml", "fanout-io.yaml", "fanin.yaml",
-					       "grep-errors.yaml", "plugins.yaml", "broadcast.yaml",
-					       "ordered.yaml", "rate-limit.yaml",
-					       "dead-letter.yaml",
+	static const char *const checked[] = { "hello.yaml",       "fanout-io.yaml",
+					       "fanin.yaml",       "grep-errors.yaml",
+					       "plugins.yaml",     "broadcast.yaml",
+					       "ordered.yaml",     "rate-limit.yaml",
+					       "dead-letter.yaml", "exec.yaml",
 					       /* with a server of their test's own: */
 					       "crawl.yaml" /* test_stage_http.c */ };
 	DIR *dir = opendir(PL_SOURCE_DIR "/pipelines");
@@ -724,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_ordered),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_dead_letter),
+		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_every_example_is_checked),
 		cmocka_unit_test(test_graph),
 		cmocka_unit_test(test_stack_size),

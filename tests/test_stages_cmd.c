@@ -51,6 +51,10 @@ static const struct {
 	{ "grep", "transform", "fan-out" },
 	{ "delay", "transform", "fan-out" },
 	{ "hash", "transform", "fan-out" },
+	{ "exec", "transform", "fan-out" },
+#ifdef PL_HAVE_JANSSON
+	{ "json", "transform", "fan-out" },
+#endif
 	{ "stdout", "sink", "sink" },
 	{ "file", "sink", "sink" },
 	{ "null", "sink", "sink" },

@@ -24,11 +24,14 @@ static void test_table(void **state)
 {
 	(void)state;
 	static const char *const names[] = {
-		"seq",  "lines",  "fixed", "upper", "grep",  "delay",
-		"hash", "stdout", "file",  "null",  "count",
+		"seq",    "lines", "fixed", "upper", "grep", "delay", "hash", "exec",
+#ifdef PL_HAVE_JANSSON
+		"json",
+#endif
 #ifdef PL_HAVE_CURL
 		"http",
 #endif
+		"stdout", "file",  "null",  "count",
 	};
 	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
 	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
