@@ -55,6 +55,9 @@ static const struct {
 #ifdef PL_HAVE_JANSSON
 	{ "json", "transform", "fan-out" },
 #endif
+#ifdef PL_HAVE_CURL
+	{ "http", "transform", "fan-out" },
+#endif
 	{ "stdout", "sink", "sink" },
 	{ "file", "sink", "sink" },
 	{ "null", "sink", "sink" },
