@@ -4,9 +4,12 @@
 #include <string.h>
 
 const pl_stage *const pl_builtin_stages[] = {
-	&pl_stage_seq,  &pl_stage_lines, &pl_stage_fixed, &pl_stage_upper,
-	&pl_stage_grep, &pl_stage_delay, &pl_stage_hash,  &pl_stage_stdout,
-	&pl_stage_file, &pl_stage_null,  &pl_stage_count,
+	&pl_stage_seq,       &pl_stage_lines, &pl_stage_fixed, &pl_stage_upper,
+	&pl_stage_grep,      &pl_stage_delay, &pl_stage_hash,  &pl_stage_stdout,
+	&pl_stage_file,      &pl_stage_null,  &pl_stage_count,
+#ifdef PL_HAVE_LWS
+	&pl_stage_websocket,
+#endif
 };
 
 const size_t pl_builtin_stage_count = sizeof(pl_builtin_stages) / sizeof(pl_builtin_stages[0]);

@@ -23,8 +23,13 @@
 static void test_table(void **state)
 {
 	(void)state;
-	static const char *const names[] = { "seq",  "lines",  "fixed", "upper", "grep", "delay",
-					     "hash", "stdout", "file",  "null",  "count" };
+	static const char *const names[] = {
+		"seq",       "lines",  "fixed", "upper", "grep",  "delay",
+		"hash",      "stdout", "file",  "null",  "count",
+#ifdef PL_HAVE_LWS
+		"websocket",
+#endif
+	};
 	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
 	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
 		const pl_stage *s = pl_builtin_stages[i];
