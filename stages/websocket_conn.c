@@ -105,16 +105,17 @@ static int receive(struct pl__ws_conn *c, struct lws *wsi, const unsigned char *
 	int final = lws_is_final_fragment(wsi);
 
 	if (c->closing)
-		return 0;         /* what comes after our close frame is not wanted */
-	if (final && c->len == 0) /* a whole message in one piece: no copy */
-		return deliver(c, in, len);
+		return 0; /* what comes after our close frame is not wanted */
 	if (len > c->t->max_message - c->len) {
-		c->w->host->failf(c->w, "a message from %s is larger than max_message (%zu bytes)",
-				  c->t->shown, c->t->max_message);
+		c->w->host->failf(c->w, "a message from %s is larger than max_message (%zu byte%s)",
+				  c->t->shown, c->t->max_message,
+				  c->t->max_message == 1 ? "" : "s");
 		set_end(c, PL__WS_FAILED);
 		begin_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 		return 0;
 	}
+	if (final && c->len == 0) /* a whole message in one piece: no copy */
+		return deliver(c, in, len);
 	if (c->len + len > c->cap) {
 		size_t cap = c->cap ? c->cap : RX_CHUNK;
 		while (cap < c->len + len)
@@ -311,7 +312,8 @@ enum pl__ws_end pl__ws_conn_run(struct pl__ws_conn *c, uint64_t *delivered, char
 	i.local_protocol_name = c->protocols[0].name;
 	i.pwsi = &c->wsi;
 	if (lws_client_connect_via_info(&i) == NULL && c->phase != ENDED) {
-		snprintf(c->why, sizeof(c->why), "cannot start a connection");
+		snprintf(c->why, sizeof(c->why), "cannot connect to %s port %d", t->address,
+			 t->port);
 		set_end(c, PL__WS_LOST);
 		c->phase = ENDED;
 		c->wsi = NULL;

@@ -177,7 +177,13 @@ static void test_max_message(void **state)
 	assert_int_equal(res.code, 1);
 	assert_string_equal(res.out, "");
 	assert_has(res.err, "pipeline: error: node 'ws' (stage 'websocket'): a message from ws://");
-	assert_has(res.err, "is larger than max_message (100000 bytes)");
+	assert_has(res.err,
+		   "is larger than max_message (100000 bytes)"); /* in one frame smaller than what
+								    libwebsockets reads at once */
+	RUN(&res, "run", "-q", put_config("", "/count?n=20", "max_message: 1", "stage: stdout"));
+	assert_int_equal(res.code, 1);
+	assert_string_equal(res.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+	assert_has(res.err, "is larger than max_message (1 byte)");
 }
 
 /* ---- Losing the connection. -------------------------------------------- */
