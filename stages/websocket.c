@@ -184,11 +184,12 @@ static int ws_init(pl_worker *w, const pl_params *params)
 		return h->failf(w, "the reconnect_* parameters and max_message must be integers");
 	}
 	if (s->min_ms > s->max_ms) {
+		int rc = h->failf(w,
+				  "reconnect_min_ms (%" PRId64
+				  ") is larger than reconnect_max_ms (%" PRId64 ")",
+				  s->min_ms, s->max_ms);
 		ws_fini(w);
-		return h->failf(w,
-				"reconnect_min_ms (%" PRId64
-				") is larger than reconnect_max_ms (%" PRId64 ")",
-				s->min_ms, s->max_ms);
+		return rc;
 	}
 	if (h->param_string(params, "subprotocol", &subprotocol) == 0 && subprotocol[0] != '\0')
 		s->t.subprotocol = subprotocol;
