@@ -13,6 +13,9 @@ const pl_stage *const pl_builtin_stages[] = {
 	&pl_stage_http,
 #endif
 	&pl_stage_stdout, &pl_stage_file,  &pl_stage_null,  &pl_stage_count,
+#ifdef PL_HAVE_LWS
+	&pl_stage_websocket,
+#endif
 };
 
 const size_t pl_builtin_stage_count = sizeof(pl_builtin_stages) / sizeof(pl_builtin_stages[0]);

@@ -10,6 +10,9 @@
 extern const pl_stage pl_stage_seq;   /* seq.c: decimal integers */
 extern const pl_stage pl_stage_lines; /* lines.c: the lines of a file or stdin */
 extern const pl_stage pl_stage_fixed; /* fixed.c: numbered messages of one size, for load */
+#ifdef PL_HAVE_LWS
+extern const pl_stage pl_stage_websocket; /* websocket.c: the messages of a WebSocket server */
+#endif
 /* Transforms. */
 extern const pl_stage pl_stage_upper; /* upper.c: ASCII upper-case */
 extern const pl_stage pl_stage_grep;  /* grep.c: keep lines matching a regex */

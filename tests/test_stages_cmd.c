@@ -62,6 +62,9 @@ static const struct {
 	{ "file", "sink", "sink" },
 	{ "null", "sink", "sink" },
 	{ "count", "sink", "sink" },
+#ifdef PL_HAVE_LWS
+	{ "websocket", "generator", "generator" },
+#endif
 };
 #define N_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 

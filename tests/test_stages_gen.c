@@ -32,6 +32,9 @@ static void test_table(void **state)
 		"http",
 #endif
 		"stdout", "file",  "null",  "count",
+#ifdef PL_HAVE_LWS
+		"websocket",
+#endif
 	};
 	assert_int_equal(pl_builtin_stage_count, N_ELEMS(names));
 	for (size_t i = 0; i < pl_builtin_stage_count; i++) {
