@@ -40,9 +40,17 @@ struct json_stage {
 	int skip_missing; /* OP_GET: a document without PATH is dropped, not an error */
 };
 
+/* Set when an allocation of jansson's failed on this thread: jansson 2.14
+ * reports some of them as syntax errors, or with no text at all.  Cleared
+ * before each call whose failure it explains. */
+static _Thread_local int alloc_failed;
+
 static void *json_alloc(size_t size)
 {
-	return pl_mem_alloc(size);
+	void *p = pl_mem_alloc(size);
+	if (p == NULL)
+		alloc_failed = 1;
+	return p;
 }
 
 static void json_release(void *p)
@@ -129,8 +137,9 @@ static int json_init(pl_worker *w, const pl_params *params)
 			      name, what, pos);
 	if (rc == 0 && op == OP_SET) {
 		json_error_t err;
+		alloc_failed = 0;
 		j->value = json_loads(value, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-		if (j->value == NULL && json_error_code(&err) == json_error_out_of_memory)
+		if (j->value == NULL && alloc_failed)
 			rc = h->failf(w, "out of memory");
 		else if (j->value == NULL)
 			rc = h->failf(w, "'value' is not JSON: %s (line %d, column %d)", err.text,
@@ -186,14 +195,14 @@ static int emit_json(pl_worker *w, const json_t *v)
 	size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
 		       JSON_REAL_PRECISION(real_precision(v, 15));
 	size_t len = json_dumpb(v, NULL, 0, flags);
-	if (len == 0)
-		return h->failf(w, "cannot write the JSON: out of memory");
+	if (len == 0) /* (only when out of memory: a value is at least 1 byte) */
+		return h->failf(w, "out of memory writing the JSON");
 	pl_msg *out = h->msg_new(len);
 	if (out == NULL)
 		return h->failf(w, "out of memory");
 	if (json_dumpb(v, (char *)h->msg_data(out), len, flags) != len) {
 		h->msg_free(out);
-		return h->failf(w, "cannot write the JSON: out of memory");
+		return h->failf(w, "out of memory writing the JSON");
 	}
 	return pl_builtin_emit_result(w, h->emit(w, out));
 }
@@ -217,11 +226,12 @@ static json_t *load(pl_worker *w, pl_msg *msg)
 {
 	const pl_host *h = w->host;
 	json_error_t err;
+	alloc_failed = 0;
 	json_t *doc = json_loadb((const char *)h->msg_data(msg), h->msg_len(msg),
 				 JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	if (doc != NULL)
 		return doc;
-	if (json_error_code(&err) == json_error_out_of_memory)
+	if (alloc_failed)
 		h->failf(w, "out of memory");
 	else
 		h->failf(w, "invalid JSON: %s (line %d, column %d)", err.text, err.line,

@@ -364,9 +364,9 @@ static void test_run_fan_out(void **state)
 static void test_run_python(void **state)
 {
 	(void)state;
-	static const char command[] = "square.params.command=python3 -u -c 'import sys\n"
-				      "for l in sys.stdin: print(int(l) ** 2)'";
-	RUN(&res, "run", "-q", "--set", "numbers.params.count=3", "--set", command, "--set",
+	static const char set[] = "square.params.command=python3 -u -c 'import sys\n"
+				  "for l in sys.stdin: print(int(l) ** 2)'";
+	RUN(&res, "run", "-q", "--set", "numbers.params.count=3", "--set", set, "--set",
 	    "square.workers=1", "pipelines/exec.yaml");
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.out, "1\n4\n9\n");
