@@ -129,15 +129,3 @@ int scratch_teardown(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1; /* NOLINT(cert-env33-c): fixed command, our dir */
 }
-
-int example_needs_server(const char *name)
-{
-	char path[512], line[256] = "";
-	snprintf(path, sizeof(path), "%s/pipelines/%s", PL_SOURCE_DIR, name);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	for (int i = 0; i < 2 && fgets(line, sizeof(line), f) != NULL; i++)
-		;
-	(void)fclose(f);
-	return strncmp(line, "# needs: ", 9) == 0;
-}

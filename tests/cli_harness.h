@@ -45,9 +45,4 @@ void binary_argv(const char **argv, size_t cap, const char *const *args);
 int scratch_setup(char *dir, const char *name);
 int scratch_teardown(const char *dir);
 
-/* Whether pipelines/`name` says on its second line that it needs a server
- * ("# needs: ..."): the example runners that start none skip it, and the
- * test that starts one runs it. */
-int example_needs_server(const char *name);
-
 #endif /* PL_TESTS_CLI_HARNESS_H */
