@@ -357,6 +357,39 @@ static void test_example(void **state)
 	assert_has(res.err, "nothing lost: each of the 38 messages sent on 2 channels");
 }
 
+#ifdef PL_FAULT_INJECTION
+/* Each allocation of a run of the example fails in turn (a PL_FAULT_INJECTION build, as
+ * tests/test_faults.c does for the examples that need no server): out of memory is
+ * reported (exit 1, or 2 before the run), or survived with a warning; never a crash, a leak or a
+ * hang. */
+static void test_every_allocation(void **state)
+{
+	(void)state;
+	char url[128];
+	snprintf(url, sizeof(url), "WS_URL=ws://127.0.0.1:%d/log?n=20", server.port);
+	unsigned long n = 1;
+	for (;; n++) {
+		char fault[64];
+		snprintf(fault, sizeof(fault), "PIPELINE_FAULT_ALLOC=%lu", n);
+		failure_context_set("%s %s", fault, url);
+		run_env(&res, (const char *const[]){ url, fault, NULL },
+			(const char *const[]){ "run", "pipelines/websocket-tail.yaml", NULL });
+		int fired = strstr(res.err, "pipeline: fault injection: ") != NULL;
+		if (strstr(res.err, "Sanitizer") != NULL ||
+		    strstr(res.err, "runtime error:") != NULL || res.code > 2 ||
+		    (!fired && res.code != 0) ||
+		    (fired && res.code == 0 && strstr(res.err, "warning: ") == NULL) ||
+		    (fired && res.code != 0 && strstr(res.err, "out of memory") == NULL))
+			fail_msg("%s: exit %d:\n%s", fault, res.code, res.err);
+		if (!fired)
+			break;
+		assert_true(n < 5000);
+	}
+	print_message("  websocket-tail.yaml: %lu allocations failed in turn\n", n - 1);
+	assert_true(n > 10);
+}
+#endif
+
 /* ---- Parameters. --------------------------------------------------------- */
 
 /* user:password@ is sent as basic authentication, subprotocol as Sec-WebSocket-Protocol. */
@@ -432,6 +465,9 @@ int main(void)
 		cmocka_unit_test(test_nothing_listening),
 		cmocka_unit_test(test_sigint_while_connected),
 		cmocka_unit_test(test_example),
+#ifdef PL_FAULT_INJECTION
+		cmocka_unit_test(test_every_allocation),
+#endif
 		cmocka_unit_test(test_auth_and_subprotocol),
 		cmocka_unit_test(test_bad_params),
 	};
