@@ -178,6 +178,15 @@ int pl__nats_connect(struct pl__nats_conn *c, const pl_cfg_chan *ch, const char 
 	return PL_EIO;
 }
 
+void pl__nats_lost_why(const struct pl__nats_conn *c, char *out, size_t len)
+{
+	snprintf(out, len,
+		 "channel '%s': the connection to NATS at %s is closed and reconnecting failed "
+		 "(reconnect: attempts %lld, wait_ms %lld)",
+		 c->ch->name, c->where, (long long)c->ch->nats.reconnect_attempts,
+		 (long long)c->ch->nats.reconnect_wait_ms);
+}
+
 void pl__nats_disconnect(struct pl__nats_conn *c)
 {
 	if (c->nc != NULL) {

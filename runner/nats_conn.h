@@ -34,6 +34,10 @@ struct pl__nats_conn {
 int pl__nats_connect(struct pl__nats_conn *c, const pl_cfg_chan *ch, const char *role, char *err,
 		     size_t len);
 
+/* Writes into `out` that the connection closed for good, with the
+ * channel's reconnect options (the one text nats-in and nats-out give). */
+void pl__nats_lost_why(const struct pl__nats_conn *c, char *out, size_t len);
+
 /* Closes and frees the connection; the library itself once its last
  * connection is gone.  A zeroed or failed `c` is fine. */
 void pl__nats_disconnect(struct pl__nats_conn *c);

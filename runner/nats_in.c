@@ -213,13 +213,11 @@ static int broken(pl_worker *w, struct nats_in *in, uint64_t idle_since)
 			"consuming node's workers, or use durable: true (back-pressure, nothing "
 			"lost)",
 			in->ch->name, dropped, (long long)n->max_pending);
-	if (atomic_load(&in->conn.lost))
-		return w->host->failf(
-			w,
-			"channel '%s': the connection to NATS at %s is closed and "
-			"reconnecting failed (reconnect: attempts %lld, wait_ms %lld)",
-			in->ch->name, in->conn.where, (long long)n->reconnect_attempts,
-			(long long)n->reconnect_wait_ms);
+	if (atomic_load(&in->conn.lost)) {
+		char why[256];
+		pl__nats_lost_why(&in->conn, why, sizeof(why));
+		return w->host->failf(w, "%s", why);
+	}
 	uint64_t idle = (uint64_t)n->idle_timeout_ms * 1000000u;
 	if (idle != 0 && pl__now_ns() - idle_since >= idle &&
 	    pl__nats_ends_count(&in->ends, NULL) < (size_t)n->producers)

@@ -124,11 +124,9 @@ static int halted(pl_worker *w)
 /* The connection closed for good, as a stage error. */
 static int lost(pl_worker *w, struct nats_out *o)
 {
-	return w->host->failf(w,
-			      "channel '%s': the connection to NATS at %s is closed and "
-			      "reconnecting failed (reconnect: attempts %lld, wait_ms %lld)",
-			      o->ch->name, o->conn.where, (long long)o->ch->nats.reconnect_attempts,
-			      (long long)o->ch->nats.reconnect_wait_ms);
+	char why[256];
+	pl__nats_lost_why(&o->conn, why, sizeof(why));
+	return w->host->failf(w, "%s", why);
 }
 
 /* Messages JetStream has not acknowledged yet: lost when we give up.
@@ -150,14 +148,12 @@ static int64_t count_unstored(pl_worker *w, struct nats_out *o)
 static int give_up(pl_worker *w, struct nats_out *o, int64_t extra)
 {
 	int64_t n = count_unstored(w, o) + extra;
-	if (atomic_load(&o->conn.lost))
+	if (atomic_load(&o->conn.lost)) {
+		char why[256];
+		pl__nats_lost_why(&o->conn, why, sizeof(why));
 		return w->host->failf(
-			w,
-			"channel '%s': the connection to NATS at %s is closed and "
-			"reconnecting failed (reconnect: attempts %lld, wait_ms "
-			"%lld); %" PRId64 " messages JetStream had not stored are lost",
-			o->ch->name, o->conn.where, (long long)o->ch->nats.reconnect_attempts,
-			(long long)o->ch->nats.reconnect_wait_ms, n);
+			w, "%s; %" PRId64 " messages JetStream had not stored are lost", why, n);
+	}
 	return w->host->failf(w,
 			      "channel '%s': stopped at once; %" PRId64
 			      " messages JetStream had not stored are lost",
