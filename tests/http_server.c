@@ -2,90 +2,41 @@
  * it. */
 #include "http_server.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "server_child.h"
+
 #define SCRIPT PL_SOURCE_DIR "/tests/servers/http_server.py"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void cloexec(int fd)
-{
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
 
 int http_server_start(struct http_server *s)
 {
-	int in[2], out[2];
-
 	memset(s, 0, sizeof(*s));
-	s->stdin_fd = -1;
-	if (pipe(in) != 0 || pipe(out) != 0) {
-		perror("http_server_start: pipe");
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("http_server_start: fork");
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execlp("python3", "python3", SCRIPT, "--port", "0", "--exit-on-eof", (char *)NULL);
-		perror("http_server_start: python3");
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	cloexec(in[1]); /* (the pipelines a test starts must not keep the server up) */
-	s->pid = pid;
-	s->stdin_fd = in[1];
-
-	char line[32] = "";
-	size_t len = 0;
-	double deadline = now_s() + HTTP_SERVER_START_S;
-	while (len + 1 < sizeof(line) && memchr(line, '\n', len) == NULL) {
-		struct pollfd p = { .fd = out[0], .events = POLLIN };
-		int left_ms = (int)((deadline - now_s()) * 1000);
-		if (left_ms <= 0 || poll(&p, 1, left_ms) <= 0)
-			break;
-		ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(out[0]); /* (it prints nothing more) */
-	line[len] = '\0';
-	s->port = atoi(line);
-	if (s->port <= 0 || s->port > 65535) {
-		fprintf(stderr, "http_server_start: %s printed no port (got '%s')\n", SCRIPT, line);
-		http_server_stop(s);
+	snprintf(s->log, sizeof(s->log), "/tmp/pl-http-server-%ld.log", (long)getpid());
+	const char *py = server_child_python();
+	static char script[] = SCRIPT; /* (one literal out of two: not an argv element) */
+	char *argv[] = { (char *)py, script, "--port", "0", NULL };
+	s->pid = server_child_spawn(s->log, argv);
+	char *text;
+	int exited;
+	s->port = server_child_wait_port(&s->pid, s->log, HTTP_SERVER_START_S, &text, &exited);
+	if (s->port == 0) {
+		fprintf(stderr, "the test HTTP server (%s %s) %s; it printed:\n%s\n", py, SCRIPT,
+			exited ? "exited as it started" : "did not print its port",
+			text != NULL ? text : "(nothing)");
+		free(text);
+		(void)unlink(s->log);
 		return -1;
 	}
 	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
@@ -94,24 +45,10 @@ int http_server_start(struct http_server *s)
 
 int http_server_stop(struct http_server *s)
 {
-	if (s->stdin_fd >= 0)
-		close(s->stdin_fd);
-	s->stdin_fd = -1;
-	if (s->pid <= 0)
-		return 0;
-	int status;
-	for (int i = 0; i < 300; i++) { /* 3 s to exit on EOF */
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = 0;
-			return 0;
-		}
-		if (i == 100)
-			kill(s->pid, SIGTERM);
-		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
-	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
-	s->pid = 0;
+	server_child_stop(&s->pid, 3.0);
+	if (s->log[0] != '\0')
+		(void)unlink(s->log);
+	s->log[0] = '\0';
 	return 0;
 }
 

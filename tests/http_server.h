@@ -12,17 +12,17 @@
 /* One server child.  Public, read-only after http_server_start(): `port`, `base`. */
 struct http_server {
 	pid_t pid;     /* the running server, or 0 */
-	int stdin_fd;  /* the writing end of its standard input: closing it ends the server */
+	char log[64];  /* its standard output and error (the port, then any Python error) */
 	int port;      /* where it listens on 127.0.0.1 */
 	char base[64]; /* "http://127.0.0.1:PORT" */
 };
 
-/* Starts python3 tests/servers/http_server.py --port 0 --exit-on-eof and reads the port it
- * prints.  Returns 0, or -1 with why on stderr (for cmocka's group setup).  Follow with
- * http_server_stop(). */
+/* Starts tests/servers/http_server.py --port 0 (with server_child_python()) and reads the
+ * port it prints.  Returns 0, or -1 with why on stderr (for cmocka's group setup).  Follow
+ * with http_server_stop(). */
 int http_server_start(struct http_server *s);
 
-/* Ends the server (its stdin closed, then SIGTERM, then SIGKILL) and reaps it.  A zeroed or
+/* Ends the server (SIGTERM, then SIGKILL after 3 s), reaps it and removes its log.  A zeroed or
  * stopped `s` is fine.  Returns 0 (for cmocka's group teardown). */
 int http_server_stop(struct http_server *s);
 

@@ -1,5 +1,5 @@
 /* nats_server.c - a throwaway nats-server for a test: random port, JetStream in a temp dir. */
-#define _GNU_SOURCE /* nftw, prctl */
+#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,30 +16,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "nats_server.h"
 #include "run_child.h"
+#include "server_child.h"
 #include "out.h"
 
 /* What the server prints once it accepts clients (nats-server 2.x). */
 #define LISTENING "Listening for client connections on 127.0.0.1:"
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /* dir/server-N.log of the latest start. */
 static void log_path(const struct nats_server *s, char *out, size_t len)
@@ -112,7 +94,7 @@ static int listening_port(const struct nats_server *s)
 /* Forks and execs the server on `port` (-1: a free one); the log goes to a new file. */
 static void spawn(struct nats_server *s, int port)
 {
-	char log[128], store[96], portbuf[16], ebuf[64];
+	char log[128], store[96], portbuf[16];
 	s->starts++;
 	log_path(s, log, sizeof(log));
 	snprintf(store, sizeof(store), "%s/js", s->dir);
@@ -126,31 +108,7 @@ static void spawn(struct nats_server *s, int port)
 		argv[n++] = s->pass;
 	}
 	argv[n] = NULL;
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fail_msg("nats-server: cannot create its log %s: %s", log,
-			 pl_out_strerror(errno, ebuf, sizeof(ebuf)));
-	(void)fflush(NULL); /* nothing buffered is written twice */
-	pid_t pid = fork();
-	if (pid < 0)
-		fail_msg("nats-server: fork: %s", pl_out_strerror(errno, ebuf, sizeof(ebuf)));
-	if (pid == 0) {
-#ifdef __linux__
-		/* A test that dies leaves no server behind. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(s->bin, (char *const *)argv);
-		dprintf(2, "cannot run %s: %s\n", s->bin,
-			pl_out_strerror(errno, ebuf, sizeof(ebuf)));
-		_exit(127);
-	}
-	close(fd);
-	s->pid = pid;
+	s->pid = server_child_spawn(log, (char *const *)argv);
 }
 
 /*
@@ -159,7 +117,7 @@ static void spawn(struct nats_server *s, int port)
  */
 static int wait_listening(struct nats_server *s)
 {
-	double start = mono_s();
+	double start = now_s();
 	for (;;) {
 		int port = listening_port(s);
 		if (port > 0) {
@@ -172,16 +130,14 @@ static int wait_listening(struct nats_server *s)
 			s->pid = 0;
 			return 1;
 		}
-		if (mono_s() - start > NATS_SERVER_START_S) {
-			kill(s->pid, SIGKILL);
-			waitpid(s->pid, &status, 0);
-			s->pid = 0;
+		if (now_s() - start > NATS_SERVER_START_S) {
+			server_child_kill(&s->pid);
 			char *log = nats_server_log(s);
 			fail_msg("nats-server did not say where it listens within %.0f s; its "
 				 "log:\n%s",
 				 NATS_SERVER_START_S, log != NULL ? log : "(none)");
 		}
-		nap_ms(5);
+		sleep_s(0.005);
 	}
 }
 
@@ -216,12 +172,7 @@ void nats_server_start(struct nats_server *s, const char *user, const char *pass
 
 void nats_server_kill(struct nats_server *s)
 {
-	if (s->pid <= 0)
-		return;
-	int status;
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
-	s->pid = 0;
+	server_child_kill(&s->pid);
 }
 
 void nats_server_restart(struct nats_server *s)
@@ -230,16 +181,16 @@ void nats_server_restart(struct nats_server *s)
 	int port = s->port;
 	/* The port was just released: should another process have taken it meanwhile, or
 	 * the kernel hold it briefly, try again for a few seconds. */
-	for (double start = mono_s();;) {
+	for (double start = now_s();;) {
 		spawn(s, port);
 		if (wait_listening(s) == 0)
 			break;
 		char *log = nats_server_log(s);
 		int in_use = log != NULL && strstr(log, "address already in use") != NULL;
 		free(log);
-		if (!in_use || mono_s() - start > NATS_SERVER_START_S)
+		if (!in_use || now_s() - start > NATS_SERVER_START_S)
 			fail_exited(s);
-		nap_ms(100);
+		sleep_s(0.1);
 	}
 	if (s->port != port)
 		fail_msg("nats-server restarted on port %d, not %d", s->port, port);
@@ -256,20 +207,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 void nats_server_stop(struct nats_server *s)
 {
-	if (s->pid > 0) {
-		int status;
-		kill(s->pid, SIGTERM);
-		double start = mono_s();
-		while (waitpid(s->pid, &status, WNOHANG) != s->pid) {
-			if (mono_s() - start > NATS_SERVER_STOP_S) {
-				kill(s->pid, SIGKILL);
-				waitpid(s->pid, &status, 0);
-				break;
-			}
-			nap_ms(5);
-		}
-		s->pid = 0;
-	}
+	server_child_stop(&s->pid, NATS_SERVER_STOP_S);
 	if (s->dir[0] != '\0') {
 		(void)nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 		s->dir[0] = '\0';

@@ -464,9 +464,10 @@ static void test_watchdog_env(void **state)
 	assert_non_null(strstr(res.err, "the watchdog's period is at least 0.1 seconds (0: none)"));
 }
 
-/* Whether pipelines/`name` says on its second line that it needs a server
- * ("# needs: ..."): its run is checked by the test that starts one. */
-static int needs_a_server(const char *name)
+/* Whether pipelines/`name` says on its second line that it needs a server or an optional
+ * library ("# needs: ..."): its run is checked by its stage's test, which starts the server
+ * and is built only with the library. */
+static int needs_its_own_test(const char *name)
 {
 	char path[512], line[256] = "";
 	snprintf(path, sizeof(path), "%s/pipelines/%s", PL_SOURCE_DIR, name);
@@ -489,7 +490,8 @@ static void test_every_example_is_checked(void **state)
 					       "ordered.yaml",     "rate-limit.yaml",
 					       "dead-letter.yaml", "exec.yaml" };
 	/* (The examples that need a server are run by their stage's test, which starts one:
-	 * crawl.yaml by test_stage_http.c, websocket-tail.yaml by test_stage_websocket.c.) */
+	 * crawl.yaml by test_stage_http.c, websocket-tail.yaml by test_stage_websocket.c,
+	 * json.yaml, which needs a build with jansson, by test_stage_json.c.) */
 	DIR *dir = opendir(PL_SOURCE_DIR "/pipelines");
 	assert_non_null(dir);
 	size_t found = 0;
@@ -497,7 +499,7 @@ static void test_every_example_is_checked(void **state)
 	while ((ent = readdir(dir)) != NULL) {
 		size_t len = strlen(ent->d_name);
 		if (len < 6 || strcmp(ent->d_name + len - 5, ".yaml") != 0 ||
-		    needs_a_server(ent->d_name))
+		    needs_its_own_test(ent->d_name))
 			continue;
 		size_t i = 0;
 		while (i < sizeof(checked) / sizeof(checked[0]) &&

@@ -98,9 +98,9 @@ static void short_run(const char *name, const char **argv, size_t *argc)
 			}
 }
 
-/* Does the example at `path` (from the source directory) talk to a server ("# needs: ..."
- * among its first lines)?  Its stage's test runs it, with one. */
-static int needs_server(const char *path)
+/* Does the example at `path` (from the source directory) need a server or an optional
+ * library ("# needs: ..." among its first lines)?  Its stage's test runs it. */
+static int needs_its_own_test(const char *path)
 {
 	char full[400], head[512] = "";
 	snprintf(full, sizeof(full), "%s/%s", PL_SOURCE_DIR, path);
@@ -126,7 +126,7 @@ static void each_example(void (*check)(const char *const *args))
 			continue;
 		char path[300];
 		snprintf(path, sizeof(path), "pipelines/%s", ent->d_name);
-		if (needs_server(path))
+		if (needs_its_own_test(path))
 			continue;
 		const char *argv[16] = { "run" };
 		size_t argc = 1;

@@ -486,6 +486,18 @@ static double achieved_rate(void)
 	return (double)(rec.n - 1) * 1e9 / (double)(rec.at[rec.n - 1] - rec.at[0]);
 }
 
+/*
+ * Checks an achieved rate against the configured one.  The limit itself is a hard bound: no
+ * faster than 5% over (clock and wake-up jitter at the two ends).  Slower is what a loaded
+ * machine does to sleeping threads (a CI run at a load average of 14 on 2 cores measured 88%),
+ * so below only a gross failure counts: under 70%.
+ */
+static void assert_rate(double achieved, double limit)
+{
+	assert_true(achieved < limit * 1.05);
+	assert_true(achieved > limit * 0.70);
+}
+
 static void test_rate_on_generator(void **state)
 {
 	(void)state;
@@ -499,7 +511,7 @@ static void test_rate_on_generator(void **state)
 	assert_int_equal(rec.n, 101);
 	double rate = achieved_rate();
 	print_message("generator at rate 100/s: %.2f messages/s\n", rate);
-	assert_true(rate > 95.0 && rate < 105.0);
+	assert_rate(rate, 100.0);
 }
 
 static void test_rate_on_fanout(void **state)
@@ -517,7 +529,7 @@ static void test_rate_on_fanout(void **state)
 	assert_int_equal(rec.n, 51);
 	double rate = achieved_rate();
 	print_message("fan-out at rate 3000/min: %.2f messages/s\n", rate);
-	assert_true(rate > 47.5 && rate < 52.5);
+	assert_rate(rate, 50.0);
 }
 
 /* ---- Stopping: drain and abort at random moments. ------------------------- */

@@ -258,13 +258,45 @@ static void test_run(void **state)
 	(void)remove(data);
 }
 
+/* pipelines/json.yaml: the four valid sign-ups without passwords, marked, in order; the
+ * invalid one printed as a dead letter (the two sinks run side by side: anywhere). */
+static void test_example(void **state)
+{
+	(void)state;
+	struct result res;
+	RUN(&res, "run", "-q", "pipelines/json.yaml");
+	assert_int_equal(res.code, 0);
+	static const char dead[] =
+		"{\"message\": \"{\\\"id\\\": 4, \\\"user\\\": {\\\"name\\\": \\\"ken\\\", "
+		"\\\"password\\\": \\\"unix\\\", \\\"langs\\\": [\\\"b\\\", \\\"go\\\"]}, "
+		"\\\"plan\\\": \\\"pro\\\"\", \"node\": \"strip\", \"stage\": \"json\", \"error\": "
+		"\"invalid JSON: '}' expected near end of file (line 1, column 90)\", "
+		"\"attempts\": 1}\n";
+	char *at = strstr(res.out, dead);
+	if (at == NULL)
+		fail_msg("no dead letter for id 4 in:\n%s", res.out);
+	memmove(at, at + strlen(dead), strlen(at + strlen(dead)) + 1);
+	assert_string_equal(
+		res.out,
+		"{\"id\":1,\"user\":{\"name\":\"ada\",\"langs\":[\"c\",\"ml\"]},\"plan\":\"free\","
+		"\"seen\":true}\n"
+		"{\"id\":2,\"user\":{\"name\":\"brian\",\"langs\":[\"c\",\"awk\"]},\"plan\":"
+		"\"pro\","
+		"\"seen\":true}\n"
+		"{\"id\":3,\"user\":{\"name\":\"grace\",\"langs\":[\"cobol\"]},\"plan\":\"free\","
+		"\"seen\":true}\n"
+		"{\"id\":5,\"user\":{\"name\":\"dennis\",\"langs\":[\"c\"]},\"plan\":\"team\","
+		"\"seen\":true}\n");
+	assert_non_null(strstr(res.err, "1 failure sent to the dead-letter channel"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get),          cmocka_unit_test(test_get_missing),
 		cmocka_unit_test(test_invalid_json), cmocka_unit_test(test_set),
 		cmocka_unit_test(test_delete),       cmocka_unit_test(test_init_errors),
-		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_run),          cmocka_unit_test(test_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """http_server.py - a small HTTP/1.1 server (keep-alive) for the tests and examples of the http stage.
 
-Usage: python3 tests/servers/http_server.py [--port N] [--exit-on-eof]
+Usage: python3 tests/servers/http_server.py [--port N]
 
 Listens on 127.0.0.1:N (N = 0: a free port) and prints the port on its first line of standard
-output.  With --exit-on-eof it ends when its standard input closes, so that a test that dies
-leaves no server behind.  Python's standard library only.
+output.  Python's standard library only.
 
 Endpoints (GET unless said otherwise; every answer has a Content-Length, so connections stay
 open between requests):
@@ -149,15 +148,9 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--exit-on-eof", action="store_true")
     args = ap.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
     print(server.server_address[1], flush=True)
-    if args.exit_on_eof:
-        def watch():
-            sys.stdin.buffer.read()
-            server.shutdown()
-        threading.Thread(target=watch, daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
