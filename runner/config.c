@@ -18,6 +18,28 @@ size_t pl_cfg_node_n_outs(const pl_cfg_node *n)
 	return count + (n->dead_letter.name != NULL);
 }
 
+pl_pos pl_cfg_node_blame(const pl_cfg_node *n, const char *why)
+{
+	const char *first = NULL;
+	const pl_cfg_param *blamed = NULL;
+	for (size_t i = 0; i < n->n_params; i++) {
+		const pl_cfg_param *p = &n->params[i];
+		size_t len = strlen(p->key);
+		for (const char *at = strchr(why, '\''); at != NULL; at = strchr(at + 1, '\'')) {
+			if (first != NULL && at >= first)
+				break;
+			if (strncmp(at + 1, p->key, len) == 0 && at[len + 1] == '\'') {
+				first = at;
+				blamed = p;
+				break;
+			}
+		}
+	}
+	if (blamed != NULL)
+		return blamed->value_pos;
+	return n->has_params ? n->params_pos : n->stage_pos;
+}
+
 pl_cfg_ref *pl_cfg_node_out(const pl_cfg_node *n, size_t i)
 {
 	size_t main = n->outputs_is_list ? n->n_outputs : n->output.name != NULL;

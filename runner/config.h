@@ -229,6 +229,11 @@ void pl_config_free(pl_config *cfg);
 size_t pl_cfg_node_n_outs(const pl_cfg_node *n);
 pl_cfg_ref *pl_cfg_node_out(const pl_cfg_node *n, size_t i);
 
+/* Where a stage's complaint about node `n` points: the value of the first of
+ * the node's parameters that `why` names in quotes ("'method' must be ..."),
+ * else the node's `params`, else its `stage`. */
+pl_pos pl_cfg_node_blame(const pl_cfg_node *n, const char *why);
+
 /* "generator", "fan-out", "fan-in", "sink", "broadcast". */
 const char *pl_node_type_name(int type);
 

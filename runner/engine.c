@@ -208,8 +208,7 @@ int pl_engine_create(const pl_config *cfg, const pl_engine_options *opt, pl_engi
 			if (rc == PL_ENOMEM && w->error[0] == '\0')
 				goto oom;
 			char why[160];
-			pl_cfg_diag(cfg, d, PL_D_STAGE_INIT,
-				    n->cfg->has_params ? n->cfg->params_pos : n->cfg->stage_pos,
+			pl_cfg_diag(cfg, d, PL_D_STAGE_INIT, pl_cfg_node_blame(n->cfg, w->error),
 				    "node '%s' (stage '%s') failed to start: %s", n->cfg->name,
 				    st->name,
 				    w->error[0] ? w->error : pl__describe_rc(why, sizeof(why), rc));

@@ -48,6 +48,8 @@ struct http {
 	pl_http_buf url_buf; /* the URL of the request in flight */
 	pl_http_buf body;    /* its response's body */
 	int too_big, oom;    /* what the write callback met */
+	int follow;          /* follow_redirects */
+	int see_other;       /* a 303 answered a DELETE, PUT or PATCH (not followed) */
 	char reason[64];     /* the reason phrase of the last status line */
 	char curl_err[CURL_ERROR_SIZE];
 };
@@ -167,6 +169,15 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		size_t i = 0, spaces = 0, o = 0;
 		while (i < len && spaces < 2)
 			spaces += data[i++] == ' ';
+		/* A 303 means "GET the result there": a DELETE, PUT or PATCH kept
+		 * as it is (CURLOPT_CUSTOMREQUEST applies to every request of a
+		 * transfer) would repeat itself at the new place.  Stopped, and
+		 * a stage error (CURLE_WRITE_ERROR). */
+		if (s->follow && (s->method == M_DELETE || s->method >= M_PUT) && i >= 4 &&
+		    memcmp(data + i - 4, "303 ", 4) == 0) {
+			s->see_other = 1;
+			return 0;
+		}
 		while (i < len && o + 1 < sizeof(s->reason) && data[i] != '\r' && data[i] != '\n') {
 			char c = data[i++];
 			if (c < 0x20 || c == 0x7f)
@@ -189,6 +200,45 @@ static void http_free(struct http *s)
 	pl_http_buf_free(&s->url_buf);
 	pl_http_buf_free(&s->body);
 	free(s);
+}
+
+/* Checks the template's literal text, so that a mistake in the config is
+ * refused before the run rather than by every message: no space or control
+ * character anywhere, and, when the text before the first placeholder
+ * holds the scheme and the whole authority ("http://h:99999/items/"), what
+ * curl's URL parser says of it.  Returns 0 or an error (failf). */
+static int check_template(pl_worker *w, struct http *s)
+{
+	for (size_t i = 0; i < s->url.n_parts; i++) {
+		const pl_http_part *p = &s->url.parts[i];
+		if (p->kind != PL_HTTP_TEXT)
+			continue;
+		for (size_t k = 0; k < p->len; k++)
+			if ((unsigned char)p->text[k] <= 0x20 || p->text[k] == 0x7f)
+				return w->host->failf(
+					w,
+					"'url' holds a space or control character "
+					"(byte 0x%02x) in its text: percent-encode it "
+					"(a space is %%20)",
+					(unsigned char)p->text[k]);
+	}
+	if (s->url.n_parts == 0 || s->url.parts[0].kind != PL_HTTP_TEXT)
+		return 0;
+	const char *text = s->url.parts[0].text;
+	const char *auth = strstr(text, "://");
+	if (s->url.n_parts > 1 && (auth == NULL || strpbrk(auth + 3, "/?#") == NULL))
+		return 0; /* the authority goes on in a placeholder */
+	CURLU *u = curl_url();
+	if (u == NULL)
+		return w->host->failf(w, "out of memory");
+	CURLUcode uc = curl_url_set(u, CURLUPART_URL, text, 0);
+	curl_url_cleanup(u);
+	if (uc == CURLUE_OK)
+		return 0;
+	char shown[URL_SHOW_MAX];
+	pl_http_url_redact(text, shown, sizeof(shown));
+	return w->host->failf(w, "'url' is not a valid URL: %s (%s%s)", curl_url_strerror(uc),
+			      shown, s->url.n_parts > 1 ? " before its first placeholder" : "");
 }
 
 /* Sets what every request of the worker shares.  0 or a curl error. */
@@ -229,8 +279,15 @@ static CURLcode set_options(struct http *s, int follow)
 	case M_PUT:
 	case M_PATCH:
 		SET(CURLOPT_POST, 1L);
-		if (s->method != M_POST)
+		if (s->method != M_POST) {
 			SET(CURLOPT_CUSTOMREQUEST, method_names[s->method]);
+			/* A PUT or PATCH keeps its body through a 301, 302,
+			 * 307 or 308, as it keeps its method (a 303 is
+			 * refused in on_header()).  A POST is left to curl:
+			 * it becomes a GET after a 301, 302 or 303, as in
+			 * browsers, and stays a POST after a 307 or 308. */
+			SET(CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+		}
 		break;
 	default:
 		SET(CURLOPT_HTTPGET, 1L);
@@ -270,13 +327,14 @@ static int http_init(pl_worker *w, const pl_params *params)
 			      method);
 	} else if (pl_http_url_parse(&s->url, url, err, sizeof(err)) != 0) {
 		rc = h->failf(w, "%s", err);
-	} else if ((rc = add_headers(w, s, headers)) != 0) {
+	} else if ((rc = check_template(w, s)) != 0 || (rc = add_headers(w, s, headers)) != 0) {
 		/* (recorded) */
 	} else if (global_acquire() != 0) {
 		rc = h->failf(w, "libcurl could not be initialised");
 	} else {
 		s->easy = curl_easy_init();
 		s->multi = curl_multi_init();
+		s->follow = follow;
 		CURLcode cc = s->easy != NULL && s->multi != NULL ? set_options(s, follow)
 								  : CURLE_OUT_OF_MEMORY;
 		if (cc != CURLE_OK) {
@@ -368,12 +426,26 @@ static int fail_request(pl_worker *w, struct http *s, CURLcode result, long stat
 				(long long)s->timeout_ms, why);
 	case CURLE_WRITE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
+		if (s->see_other)
+			return h->failf(w,
+					"%s %s: 303 See Other, which is not followed for a %s (it "
+					"would become a GET); with follow_redirects: false the "
+					"303 is the answer",
+					m, url, m);
 		if (s->oom)
 			return h->failf(w, "%s %s: out of memory for the response", m, url);
-		if (s->too_big || result == CURLE_FILESIZE_EXCEEDED)
+		if (s->too_big || result == CURLE_FILESIZE_EXCEEDED) {
+			long code = 0;
+			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+			if (code >= 400) /* the status is the news, not the size */
+				return h->failf(w,
+						"%s %s: %ld %s (a body larger than max_body, "
+						"%lld bytes, not read)",
+						m, url, code, s->reason, (long long)s->max_body);
 			return h->failf(w,
 					"%s %s: the response is larger than max_body (%lld bytes)",
 					m, url, (long long)s->max_body);
+		}
 		break;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_GOT_NOTHING:
@@ -405,7 +477,7 @@ static int http_process(pl_worker *w, pl_msg *msg)
 		return h->failf(w, "%s", err);
 	}
 	s->body.len = 0;
-	s->too_big = s->oom = 0;
+	s->too_big = s->oom = s->see_other = 0;
 	s->reason[0] = s->curl_err[0] = '\0';
 	CURLcode cc = curl_easy_setopt(s->easy, CURLOPT_URL, s->url_buf.data);
 	if (cc == CURLE_OK && s->method >= M_POST) {

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,6 +11,7 @@
 #include <jansson.h>
 #endif
 
+#include "json_depth.h"
 #include "mem.h"
 #include "pipeline/plugin.h"
 
@@ -85,21 +87,32 @@ static int is_name_char(char c)
 	       c == '_' || c == '-';
 }
 
-/* A literal start with a scheme must name http or https. */
+/* Does `s` (`n` bytes) start with http:// or https://, any case?  With
+ * `prefix`, being the start of one of them ("htt") is enough. */
+static int http_scheme(const char *s, size_t n, int prefix)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t k = strlen(schemes[i]);
+		if (n >= k ? strncasecmp(s, schemes[i], k) == 0
+			   : prefix && strncasecmp(s, schemes[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A template that starts with literal text must start with http:// or
+ * https:// (one that starts with a placeholder is checked per message). */
 static int check_scheme(const pl_http_url *t, char *err, size_t errlen)
 {
 	if (t->n_parts == 0 || t->parts[0].kind != PL_HTTP_TEXT)
 		return 0;
-	const char *s = t->parts[0].text;
-	const char *sep = strstr(s, "://");
-	if (sep == NULL)
+	const pl_http_part *first = &t->parts[0];
+	if (http_scheme(first->text, first->len, t->n_parts > 1))
 		return 0;
-	size_t n = (size_t)(sep - s);
-	if ((n == 4 && strncasecmp(s, "http", 4) == 0) ||
-	    (n == 5 && strncasecmp(s, "https", 5) == 0))
-		return 0;
-	snprintf(err, errlen, "'url' must be an http:// or https:// URL, not %.*s://",
-		 n > 32 ? 32 : (int)n, s);
+	size_t n = strcspn(first->text, "/?#@");
+	snprintf(err, errlen, "'url' must start with http:// or https://, not '%.*s'",
+		 n > 32 ? 32 : (int)n, first->text);
 	return PL_EINVAL;
 }
 
@@ -226,9 +239,17 @@ static int put_field(pl_http_buf *out, const pl_http_part *part, json_t *doc, ch
 		n = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 				     json_integer_value(v));
 		break;
-	case JSON_REAL:
-		n = (size_t)snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+	case JSON_REAL: {
+		/* The fewest digits that read back as the same double: 0.1, not
+		 * 0.10000000000000001. */
+		double d = json_real_value(v);
+		for (int digits = 15; digits <= 17; digits++) {
+			n = (size_t)snprintf(num, sizeof(num), "%.*g", digits, d);
+			if (strtod(num, NULL) == d)
+				break;
+		}
 		break;
+	}
 	case JSON_TRUE:
 	case JSON_FALSE:
 		s = json_is_true(v) ? "true" : "false";
@@ -237,9 +258,12 @@ static int put_field(pl_http_buf *out, const pl_http_part *part, json_t *doc, ch
 	default:
 		snprintf(err, errlen, "the message has no field '%.60s' to put in the URL%s",
 			 part->text,
-			 v == NULL         ? ""
-			 : json_is_null(v) ? " (it is null)"
-					   : " (it is an object or an array)");
+			 v == NULL          ? ""
+			 : json_is_null(v)  ? " (it is null)"
+			 : json_is_array(v) ? " (it is an array: only a string, a number or a "
+					      "boolean goes in a URL)"
+					    : " (it is an object: only a string, a number or a "
+					      "boolean goes in a URL)");
 		return PL_EINVAL;
 	}
 	return put(out, part->raw, (const unsigned char *)s, n, what, err, errlen);
@@ -258,7 +282,13 @@ int pl_http_url_expand(const pl_http_url *t, const unsigned char *msg, size_t le
 	if (pl_http_buf_append(out, "", 0) != 0)
 		rc = PL_ENOMEM;
 #ifdef PL_HAVE_JANSSON
-	if (rc == 0 && t->has_fields) {
+	if (rc == 0 && t->has_fields && pl__json_depth(msg, len) > PL_JSON_MAX_DEPTH) {
+		snprintf(err, errlen,
+			 "the URL names fields of the message, which nests arrays and objects "
+			 "deeper than %d levels",
+			 PL_JSON_MAX_DEPTH);
+		rc = PL_EINVAL;
+	} else if (rc == 0 && t->has_fields) {
 		json_error_t je;
 		doc = json_loadb((const char *)msg, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		if (doc == NULL || !json_is_object(doc)) {
@@ -289,6 +319,12 @@ int pl_http_url_expand(const pl_http_url *t, const unsigned char *msg, size_t le
 #ifdef PL_HAVE_JANSSON
 	json_decref(doc);
 #endif
+	if (rc == 0 && !http_scheme(out->data, out->len, 0)) {
+		char shown[96];
+		pl_http_url_redact(out->data, shown, sizeof(shown));
+		snprintf(err, errlen, "the URL does not start with http:// or https://: %s", shown);
+		rc = PL_EINVAL;
+	}
 	if (rc == PL_ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	return rc;
@@ -298,16 +334,19 @@ int pl_http_url_expand(const pl_http_url *t, const unsigned char *msg, size_t le
 
 void pl_http_url_redact(const char *url, char *out, size_t size)
 {
+	/* The authority follows "scheme://", or starts the text when there is
+	 * none before the path (curl takes "user:pw@host/x" as http). */
 	const char *auth = strstr(url, "://");
 	const char *at = NULL;
 
-	if (auth != NULL) {
+	if (auth != NULL && (size_t)(auth - url) <= strcspn(url, "/?#"))
 		auth += 3;
-		size_t n = strcspn(auth, "/?#");
-		for (const char *p = auth; p < auth + n; p++)
-			if (*p == '@')
-				at = p; /* the last: a password may hold an '@' */
-	}
+	else
+		auth = url;
+	size_t n = strcspn(auth, "/?#");
+	for (const char *p = auth; p < auth + n; p++)
+		if (*p == '@')
+			at = p; /* the last: a password may hold an '@' */
 	int w = at == NULL ? snprintf(out, size, "%s", url)
 			   : snprintf(out, size, "%.*s***%s", (int)(auth - url), url, at);
 	if (w >= 0 && (size_t)w >= size)

@@ -51,7 +51,8 @@ typedef struct pl_http_url {
 
 /* Parses `src` into `t`.  Returns 0; or PL_EINVAL with why in `err` (an
  * unclosed or empty-named placeholder, a field without jansson, a scheme
- * other than http or https); or PL_ENOMEM.  On failure `t` holds nothing to
+ * other than http or https, or literal text first that does not start with
+ * http:// or https://); or PL_ENOMEM.  On failure `t` holds nothing to
  * free.  Ownership: `t` owns what it holds until pl_http_url_free(). */
 int pl_http_url_parse(pl_http_url *t, const char *src, char *err, size_t errlen);
 
@@ -60,13 +61,15 @@ void pl_http_url_free(pl_http_url *t);
 
 /* Writes the URL for the message `msg` (`len` bytes) into `out` (emptied
  * first; NUL-terminated).  Returns 0; or PL_EINVAL with why in `err` (the
- * message is not a JSON object, lacks a field, holds what cannot go into a
- * URL as it is); or PL_ENOMEM.  Ownership: borrows `msg`. */
+ * message is not a JSON object, nests too deeply, lacks a field, holds what
+ * cannot go into a URL as it is, or makes a URL that does not start with
+ * http:// or https://); or PL_ENOMEM.  Ownership: borrows `msg`. */
 int pl_http_url_expand(const pl_http_url *t, const unsigned char *msg, size_t len, pl_http_buf *out,
 		       char *err, size_t errlen);
 
 /* Copies `url` into `out` (`size` >= 16 bytes) for printing: the user name
- * and password of its authority (user:password@) become ***, and a URL
+ * and password of its authority (user:password@, after "scheme://" or at
+ * the start) become ***, and a URL
  * longer than the space is cut with "...". */
 void pl_http_url_redact(const char *url, char *out, size_t size);
 

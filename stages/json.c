@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "builtin.h"
+#include "json_depth.h"
 #include "json_path.h"
 #include "mem.h"
 
@@ -35,9 +36,10 @@ struct json_stage {
 	enum json_op op;
 	const char *op_name;
 	struct pl_json_path path;
-	json_t *value;    /* OP_SET: what to set (our reference) */
-	int as_json;      /* OP_GET: a string is emitted as JSON too */
-	int skip_missing; /* OP_GET: a document without PATH is dropped, not an error */
+	json_t *value;      /* OP_SET: what to set (our reference) */
+	size_t value_depth; /* OP_SET: how deeply `value` nests */
+	int as_json;        /* OP_GET: a string is emitted as JSON too */
+	int skip_missing;   /* OP_GET: a document without PATH is dropped, not an error */
 };
 
 /* Set when an allocation of jansson's failed on this thread: jansson 2.14
@@ -137,6 +139,13 @@ static int json_init(pl_worker *w, const pl_params *params)
 			      name, what, pos);
 	if (rc == 0 && op == OP_SET) {
 		json_error_t err;
+		j->value_depth = pl__json_depth((const unsigned char *)value, strlen(value));
+		if (j->value_depth + j->path.n > PL_JSON_MAX_DEPTH) {
+			rc = h->failf(w, "'value' nests deeper than %d levels at the path",
+				      PL_JSON_MAX_DEPTH);
+			json_fini(w);
+			return rc;
+		}
 		alloc_failed = 0;
 		j->value = json_loads(value, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 		if (j->value == NULL && alloc_failed)
@@ -144,6 +153,12 @@ static int json_init(pl_worker *w, const pl_params *params)
 		else if (j->value == NULL)
 			rc = h->failf(w, "'value' is not JSON: %s (line %d, column %d)", err.text,
 				      err.line, err.column);
+	}
+	for (size_t i = 0; rc == 0 && op != OP_GET && i < 2; i++) {
+		static const char *const get_only[] = { "as", "missing" };
+		const char *given;
+		if (h->param_string(params, get_only[i], &given) == 0)
+			rc = h->failf(w, "'%s' goes with 'get', not '%s'", get_only[i], name);
 	}
 	if (rc == 0)
 		rc = param_choice(w, params, "as", "text", "json", &j->as_json);
@@ -220,12 +235,18 @@ static int emit_text(pl_worker *w, const json_t *v)
 	return pl_builtin_emit_result(w, h->emit(w, out));
 }
 
-/* The message's document, or NULL after failing.  Ownership: borrows `msg`;
- * the caller owns the result. */
-static json_t *load(pl_worker *w, pl_msg *msg)
+/* The message's document, or NULL after failing; *depth gets how deeply it
+ * nests.  Ownership: borrows `msg`; the caller owns the result. */
+static json_t *load(pl_worker *w, pl_msg *msg, size_t *depth)
 {
 	const pl_host *h = w->host;
 	json_error_t err;
+	*depth = pl__json_depth(h->msg_data(msg), h->msg_len(msg));
+	if (*depth > PL_JSON_MAX_DEPTH) {
+		h->failf(w, "the document nests arrays and objects deeper than %d levels",
+			 PL_JSON_MAX_DEPTH);
+		return NULL;
+	}
 	alloc_failed = 0;
 	json_t *doc = json_loadb((const char *)h->msg_data(msg), h->msg_len(msg),
 				 JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
@@ -248,8 +269,9 @@ static int json_process(pl_worker *w, pl_msg *msg)
 	struct pl_json_miss miss;
 	char why[256], reached[160];
 	int rc = 0;
+	size_t depth;
 
-	json_t *doc = load(w, msg);
+	json_t *doc = load(w, msg, &depth);
 	h->msg_free(msg);
 	if (doc == NULL)
 		return PL_ESTAGE;
@@ -269,6 +291,15 @@ static int json_process(pl_worker *w, pl_msg *msg)
 		break;
 	}
 	case OP_SET:
+		/* (At most: the path may go through shallower parts.) */
+		if (depth + j->path.n + j->value_depth > PL_JSON_MAX_DEPTH) {
+			rc = h->failf(
+				w,
+				"cannot set '%s': the document (%zu levels deep) would nest "
+				"deeper than %d levels with the value (%zu) at the path (%zu)",
+				j->path.text, depth, PL_JSON_MAX_DEPTH, j->value_depth, j->path.n);
+			break;
+		}
 		rc = pl__json_path_set(&j->path, doc, j->value, &miss);
 		if (rc == PL_ENOMEM) {
 			rc = h->failf(w, "out of memory");
@@ -316,15 +347,16 @@ static const pl_param_spec json_params[] = {
 	{ .name = "delete",
 	  .type = PL_PARAM_STRING,
 	  .description = "remove the value at this path, if any, and emit the document" },
+	/* (No default_value for these two: given with set or delete, they are
+	 * refused; param_choice() takes the first word when absent.) */
 	{ .name = "as",
 	  .type = PL_PARAM_STRING,
-	  .default_value = "text",
-	  .description = "with 'get': text (a string as its bytes) or json (a string quoted)" },
+	  .description = "with 'get': text (the default: a string as its bytes) or json (a string "
+			 "quoted)" },
 	{ .name = "missing",
 	  .type = PL_PARAM_STRING,
-	  .default_value = "error",
-	  .description = "with 'get': a document without the path is a stage error (error) or "
-			 "dropped (skip)" },
+	  .description = "with 'get': a document without the path is a stage error (error, the "
+			 "default) or dropped (skip)" },
 };
 
 /* Reads each message as a JSON document and gets, sets or deletes the value

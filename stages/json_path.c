@@ -166,6 +166,13 @@ json_t *pl__json_path_get(const struct pl_json_path *p, json_t *doc, struct pl_j
 	return cur;
 }
 
+/* A new empty container for what step `s` reaches into: an array for an
+ * index, an object for a key.  NULL when out of memory. */
+static json_t *container_for(const struct pl_json_step *s)
+{
+	return s->key != NULL ? json_object() : json_array();
+}
+
 int pl__json_path_set(const struct pl_json_path *p, json_t *doc, json_t *value,
 		      struct pl_json_miss *miss)
 {
@@ -182,7 +189,7 @@ int pl__json_path_set(const struct pl_json_path *p, json_t *doc, json_t *value,
 				return json_object_set(cur, s->key, value) == 0 ? 0 : PL_ENOMEM;
 			json_t *next = json_object_get(cur, s->key);
 			if (next == NULL) {
-				next = json_object();
+				next = container_for(&p->steps[i + 1]);
 				if (next == NULL || json_object_set_new(cur, s->key, next) != 0)
 					return PL_ENOMEM;
 			}
@@ -191,7 +198,8 @@ int pl__json_path_set(const struct pl_json_path *p, json_t *doc, json_t *value,
 		}
 		if (!json_is_array(cur))
 			return PL_ENOENT;
-		long k = resolve(cur, s->index, last);
+		/* (The array's length names the element to append, on the way too.) */
+		long k = resolve(cur, s->index, 1);
 		if (k < 0)
 			return PL_ENOENT;
 		if (last) {
@@ -199,6 +207,11 @@ int pl__json_path_set(const struct pl_json_path *p, json_t *doc, json_t *value,
 					 ? json_array_append(cur, value)
 					 : json_array_set(cur, (size_t)k, value);
 			return rc == 0 ? 0 : PL_ENOMEM;
+		}
+		if ((size_t)k == json_array_size(cur)) {
+			json_t *next = container_for(&p->steps[i + 1]);
+			if (next == NULL || json_array_append_new(cur, next) != 0)
+				return PL_ENOMEM;
 		}
 		cur = json_array_get(cur, (size_t)k);
 	}

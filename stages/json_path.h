@@ -47,8 +47,9 @@ struct pl_json_miss {
 json_t *pl__json_path_get(const struct pl_json_path *p, json_t *doc, struct pl_json_miss *miss);
 
 /* Sets the value at `p` in `doc` to `value` (a new reference is taken),
- * making the objects that are missing on the way; an index must be that of
- * an element, or the array's length (appends).  Returns 0, PL_ENOMEM, or
+ * making what is missing on the way (an object, or an array when the next
+ * step is an index); an index must be that of an element, or the array's
+ * length (appends, on the way too).  Returns 0, PL_ENOMEM, or
  * PL_ENOENT with *miss set (a key into a non-object, an index into a
  * non-array or out of its range). */
 int pl__json_path_set(const struct pl_json_path *p, json_t *doc, json_t *value,

@@ -18,6 +18,7 @@
 #include "engine_harness.h"
 #include "http_server.h"
 #include "http_url.h"
+#include "json_depth.h"
 #include "stage_harness.h"
 #include "stage_test_util.h"
 
@@ -87,7 +88,7 @@ static void test_url_template(void **state)
 		{ "{+}", "http://h/x%20y?z=1", "http://h/x%20y?z=1" },
 		{ "http://h/{{}}/{}{}", "1", "http://h/{}/11" },
 		{ "HTTPS://h/q?a={}", "", "HTTPS://h/q?a=" },
-		{ "h:8/{+}", "a/b", "h:8/a/b" },
+		{ "http{+}", "://h/x", "http://h/x" }, /* the scheme goes on in the message */
 	};
 	char err[256];
 	pl_http_buf b = { 0 };
@@ -115,8 +116,10 @@ static void test_url_template(void **state)
 		{ "http://h/{x", "offset 9 is not {}" },
 		{ "http://h/{a b}", "offset 9" },
 		{ "http://h/{+", "offset 9" },
-		{ "ftp://h/{}", "must be an http:// or https:// URL, not ftp://" },
-		{ "file:///etc/passwd", "not file://" },
+		{ "ftp://h/{}", "must start with http:// or https://, not 'ftp:'" },
+		{ "file:///etc/passwd", "not 'file:'" },
+		{ "h:8/{+}", "not 'h:8'" }, /* (curl would guess http) */
+		{ "user:pw@h/{}", "not 'user:pw'" },
 #ifndef PL_HAVE_JANSSON
 		{ "http://h/{id}", "needs JSON support (jansson)" },
 #endif
@@ -138,7 +141,8 @@ static void test_url_redact(void **state)
 		{ "http://a:p@ss@h/x@y", "http://***@h/x@y" }, /* an '@' in the password */
 		{ "https://token@h/", "https://***@h/" },
 		{ "http://h/path@x?q=a@b", "http://h/path@x?q=a@b" },
-		{ "no scheme@h", "no scheme@h" },
+		{ "user:s3cret@h:1/x@y", "***@h:1/x@y" }, /* no scheme: curl guesses http */
+		{ "h/a://b@c", "h/a://b@c" },             /* a "://" past the authority */
 	};
 	char out[64];
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
@@ -199,7 +203,20 @@ static void test_json_fields(void **state)
 	assert_fails("/echo/{id}", "{\"x\": 1}", "the message has no field 'id' to put in the URL");
 	assert_fails("/echo/{id}", "{\"id\": null}",
 		     "no field 'id' to put in the URL (it is null)");
-	assert_fails("/echo/{id}", "{\"id\": [1]}", "(it is an object or an array)");
+	assert_fails("/echo/{id}", "{\"id\": [1]}", "(it is an array: only a string, a number");
+	assert_fails("/echo/{id}", "{\"id\": {}}", "(it is an object: only a string, a number");
+	/* A fraction in its shortest form that reads back the same, not %.17g's. */
+	ASSERT_ONE("/path/{a}/{b}/{c}", "{\"a\": 0.1, \"b\": 1e300, \"c\": 0.30000000000000004}",
+		   "/path/0.1/1e%2B300/0.30000000000000004");
+	/* Nesting that would overflow a small stack in jansson's recursion: refused first. */
+	char deep[2 * (PL_JSON_MAX_DEPTH + 1) + 32];
+	int n = snprintf(deep, sizeof(deep), "{\"id\": 1, \"x\": ");
+	for (int i = 0; i < PL_JSON_MAX_DEPTH; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < PL_JSON_MAX_DEPTH; i++)
+		deep[n++] = ']';
+	snprintf(deep + n, sizeof(deep) - (size_t)n, "}");
+	assert_fails("/echo/{id}", deep, "nests arrays and objects deeper than 128 levels");
 	assert_fails("/echo/{id}", "[1, 2]", "which is not a JSON object: not an object");
 	assert_fails("/echo/{id}", "not json", "which is not a JSON object: ");
 	assert_fails("/echo/{+id}", "{\"id\": \"a\\u0000b\"}",
@@ -370,8 +387,8 @@ static void test_unreachable(void **state)
 	assert_int_equal(pl_harness_set(&h, "url", "{+}"), 0);
 	assert_int_equal(pl_harness_init(&h), 0);
 	assert_int_equal(pl_harness_process_str(&h, "file:///etc/passwd"), PL_ESTAGE);
-	assert_non_null(strstr(h.fail_msg, "GET file:///etc/passwd: "));
-	assert_non_null(strstr(h.fail_msg, "file"));
+	assert_string_equal(h.fail_msg,
+			    "the URL does not start with http:// or https://: file:///etc/passwd");
 	assert_int_equal(h.n_outs, 0);
 	finish(&h);
 }
@@ -410,6 +427,10 @@ static void test_max_body(void **state)
 	assert_non_null(strstr(h.fail_msg, "the response is larger than max_body (100 bytes)"));
 	assert_int_equal(pl_harness_process_str(&h, "100?chunked=1"), 0);
 	assert_int_equal(pl_harness_out_len(&h, 1), 100);
+	/* An error's status is the news, whatever the size of its body. */
+	assert_int_equal(pl_harness_process_str(&h, "101?status=500"), PL_ESTAGE);
+	assert_non_null(strstr(h.fail_msg, "/big/101?status=500: 500 Internal Server Error (a body "
+					   "larger than max_body, 100 bytes, not read)"));
 	assert_int_equal(h.n_outs, 2);
 	finish(&h);
 	/* 2 MiB, past the buffer the worker keeps. */
@@ -420,6 +441,92 @@ static void test_max_body(void **state)
 	assert_int_equal(pl_harness_out_len(&h, 0), 2097152);
 	assert_string_equal(pl_harness_out(&h, 1), "xxx");
 	finish(&h);
+}
+
+/* One request with `method` and the message "body" to `path`, following redirects: its
+ * result, the output or the failure in `out`. */
+static int one_method(const char *method, const char *path, char *out, size_t size)
+{
+	pl_harness h;
+	create(&h, path);
+	assert_int_equal(pl_harness_set(&h, "method", method), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	int rc = pl_harness_process_str(&h, "body");
+	snprintf(out, size, "%s", rc == 0 ? pl_harness_out(&h, 0) : h.fail_msg);
+	finish(&h);
+	return rc;
+}
+
+/* Redirects keep a request what it was, except where HTTP says otherwise: a 303 makes a GET
+ * of the target (refused for DELETE, PUT and PATCH, whose method curl would keep), a POST
+ * becomes a GET after a 301, 302 or 303 (as in browsers), and every method keeps its method
+ * and body through a 307 or 308. */
+static void test_redirects(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *method, *code, *want;
+	} cases[] = {
+		{ "GET", "302", "GET " },         { "HEAD", "301", "" },
+		{ "POST", "302", "GET " },        { "POST", "303", "GET " },
+		{ "POST", "307", "POST body" },   { "POST", "308", "POST body" },
+		{ "PUT", "301", "PUT body" },     { "PUT", "302", "PUT body" },
+		{ "PUT", "307", "PUT body" },     { "PATCH", "302", "PATCH body" },
+		{ "PATCH", "308", "PATCH body" }, { "DELETE", "302", "DELETE " },
+		{ "DELETE", "307", "DELETE " },
+	};
+	char path[64], got[1024];
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		snprintf(path, sizeof(path), "/redirect/%s/request", cases[i].code);
+		failure_context_set("%s after a %s", cases[i].method, cases[i].code);
+		if (one_method(cases[i].method, path, got, sizeof(got)) != 0)
+			fail_msg("%s: %s", failure_context(), got);
+		assert_string_equal(got, cases[i].want);
+	}
+	static const char *const no_303[] = { "PUT", "PATCH", "DELETE" };
+	for (size_t i = 0; i < N_ELEMS(no_303); i++) {
+		assert_int_equal(one_method(no_303[i], "/redirect/303/request", got, sizeof(got)),
+				 PL_ESTAGE);
+		if (strstr(got, "/redirect/303/request: 303 See Other, which is not followed") ==
+		    NULL)
+			fail_msg("%s after a 303: %s", no_303[i], got);
+	}
+	/* Not followed: the redirect is the answer (its body, empty here). */
+	pl_harness h;
+	create(&h, "/redirect/303/request");
+	assert_int_equal(pl_harness_set(&h, "method", "PUT"), 0);
+	assert_int_equal(pl_harness_set(&h, "follow_redirects", "false"), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	assert_int_equal(pl_harness_process_str(&h, "body"), 0);
+	assert_int_equal(pl_harness_out_len(&h, 0), 0);
+	finish(&h);
+}
+
+/* A mistake in the URL's own text is refused by init(), before any message. */
+static void test_url_checked_at_init(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+		{ "http://127.0.0.1:99999/{}",
+		  "'url' is not a valid URL: Port number was not a decimal "
+		  "number between 0 and 65535 (http://127.0.0.1:99999/ "
+		  "before its first placeholder)" },
+		{ "http://h/a b/{}", "'url' holds a space or control character (byte 0x20)" },
+		{ "http://h/{}/x\ty", "(byte 0x09)" },
+		{ "http://user:pw@/x", "'url' is not a valid URL: " },
+	};
+	for (size_t i = 0; i < N_ELEMS(bad); i++) {
+		pl_harness h;
+		assert_int_equal(pl_harness_create(&h, &pl_stage_http), 0);
+		assert_int_equal(pl_harness_set(&h, "url", bad[i].url), 0);
+		assert_int_equal(pl_harness_init(&h), PL_ESTAGE);
+		if (strstr(h.fail_msg, bad[i].why) == NULL)
+			fail_msg("'%s': '%s' lacks '%s'", bad[i].url, h.fail_msg, bad[i].why);
+		assert_null(strstr(h.fail_msg, "pw"));
+		finish(&h);
+	}
 }
 
 static void *stop_later(void *arg)
@@ -660,6 +767,28 @@ static void test_cli(void **state)
 	if (strstr(res.out, "'timeout_ms' of stage 'http': 0 is out of range [1, 86400000]") ==
 	    NULL)
 		fail_msg("validate said: %s", res.out);
+
+	/* A parameter init() refuses is pointed at, not the node's first one. */
+	snprintf(path, sizeof(path), "%s/method.yaml", scratch);
+	static const char yaml[] = "version: 1\n"
+				   "nodes:\n"
+				   "  - {name: g, type: generator, stage: seq, output: a}\n"
+				   "  - name: h\n"
+				   "    type: fan-out\n"
+				   "    stage: http\n"
+				   "    params:\n"
+				   "      url: \"http://127.0.0.1:1/{}\"\n"
+				   "      method: FETCH\n"
+				   "    input: a\n"
+				   "    output: b\n"
+				   "  - {name: s, type: sink, stage: null, input: b}\n";
+	write_file(path, yaml, strlen(yaml));
+	RUN(&res, "run", path);
+	assert_int_equal(res.code, 2);
+	if (strstr(res.err, "method.yaml:9:15: error: node 'h' (stage 'http') failed to start: "
+			    "'method' must be GET, HEAD, DELETE, POST, PUT or PATCH, not 'FETCH' "
+			    "[PL080]") == NULL)
+		fail_msg("run said: %s", res.err);
 }
 
 /* pipelines/crawl.yaml against the test's server: every page's title printed once, the
@@ -723,6 +852,8 @@ int main(void)
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_password_hidden),
 		cmocka_unit_test(test_max_body),
+		cmocka_unit_test(test_redirects),
+		cmocka_unit_test(test_url_checked_at_init),
 		cmocka_unit_test(test_stopping),
 		cmocka_unit_test(test_many_workers),
 		cmocka_unit_test(test_on_error_skip),

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -11,6 +12,7 @@
 #include "builtin.h"
 #include "cli_harness.h"
 #include "stage_harness.h"
+#include "json_depth.h"
 #include "stage_test_util.h"
 
 static const char doc[] = "{\"a\":{\"b\":[{\"c\":\"hi\"},{\"c\":0.1,\"d\":null}]},\"n\":42,"
@@ -143,6 +145,10 @@ static void test_set(void **state)
 		{ "l[-2]", "9", "{\"l\": [0, 1]}", "{\"l\":[9,1]}" },
 		{ "[0].k", "1", "[{}]", "[{\"k\":1}]" },
 		{ "f", "0.1", "{\"g\": 1e300}", "{\"g\":1e300,\"f\":0.1}" }, /* shortest reals */
+		{ "a.b[0]", "1", "{}", "{\"a\":{\"b\":[1]}}" }, /* an array made for an index */
+		{ "a[0][0].k", "1", "{\"a\": []}",
+		  "{\"a\":[[{\"k\":1}]]}" }, /* appended on the way */
+		{ "l[1].k", "2", "{\"l\": [0]}", "{\"l\":[0,{\"k\":2}]}" },
 	};
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		START(&h, "set", cases[i].path, "value", cases[i].value);
@@ -160,6 +166,65 @@ static void test_set(void **state)
 	      "1");
 	FAILS("5", "cannot set 'a': the document is a number, not an object", "set", "a", "value",
 	      "1");
+	FAILS("{\"l\": [0]}", "cannot set 'l[2].k': 'l' has 1 element", "set", "l[2].k", "value",
+	      "1");
+}
+
+/* A text of `depth` nested arrays, `[[...]]`, malloc'd: the caller frees it. */
+static char *nested(size_t depth)
+{
+	char *s = malloc(2 * depth + 1);
+	assert_non_null(s);
+	memset(s, '[', depth);
+	memset(s + depth, ']', depth);
+	s[2 * depth] = '\0';
+	return s;
+}
+
+/* Nesting past PL_JSON_MAX_DEPTH is refused before jansson recurses into it (a document
+ * 2,000 deep crashed a 512KiB stack, 200 deep a 64KiB one); at the limit it works. */
+static void test_depth(void **state)
+{
+	(void)state;
+	char *ok = nested(PL_JSON_MAX_DEPTH), *deep = nested(PL_JSON_MAX_DEPTH + 1);
+	char *huge = nested(100000);
+	assert_one("delete", "x", ok, ok); /* parsed and written back whole */
+	static const char want[] = "the document nests arrays and objects deeper than 128 levels";
+	FAILS(deep, want, "get", "[0]");
+	FAILS(huge, want, "delete", "x");
+	/* Brackets in strings do not count. */
+	char text[600];
+	snprintf(text, sizeof(text), "{\"s\": \"%s\\\"[\"}", deep);
+	pl_harness h;
+	START(&h, "get", "s");
+	assert_int_equal(pl_harness_process_str(&h, text), 0);
+	assert_int_equal(pl_harness_out_len(&h, 0), strlen(deep) + 2);
+	finish(&h);
+	/* A set that could go deeper: document, path and value together. */
+	FAILS(ok,
+	      "cannot set '[0].k': the document (128 levels deep) would nest deeper than 128 "
+	      "levels with the value (1) at the path (2)",
+	      "set", "[0].k", "value", "[]");
+	/* In a worker of 64KiB of stack (docs/config.md says 48KiB is enough). */
+	char data[256], yaml[1024];
+	make_temp(data, sizeof(data), 0);
+	write_file(data, ok, strlen(ok));
+	snprintf(
+		yaml, sizeof(yaml),
+		"version: 1\nnodes:\n"
+		"  - {name: g, type: generator, stage: lines, params: {path: '%s'}, output: a}\n"
+		"  - {name: j, type: fan-out, stage: json, stack_size: 64KiB, params: {get: '[0]', "
+		"as: json}, input: a, output: b}\n"
+		"  - {name: s, type: sink, stage: stdout, input: b}\n",
+		data);
+	struct result res;
+	run(&res, yaml, STDOUT_FILE, (const char *const[]){ "run", "-q", "-", NULL });
+	assert_int_equal(res.code, 0);
+	assert_int_equal(strlen(res.out), 2 * (PL_JSON_MAX_DEPTH - 1) + 1);
+	(void)remove(data);
+	free(ok);
+	free(deep);
+	free(huge);
 }
 
 static void test_delete(void **state)
@@ -194,6 +259,9 @@ static void test_init_errors(void **state)
 		{ { "get", "a", "as", "yaml", NULL }, "'as' must be 'text' or 'json', not 'yaml'" },
 		{ { "get", "a", "missing", "drop", NULL },
 		  "'missing' must be 'error' or 'skip', not 'drop'" },
+		{ { "set", "a", "value", "1", "as", "json" }, "'as' goes with 'get', not 'set'" },
+		{ { "delete", "a", "missing", "skip", NULL },
+		  "'missing' goes with 'get', not 'delete'" },
 		{ { "get", "a..b", NULL },
 		  "invalid path 'a..b' for 'get': expected a key at position 3" },
 		{ { "get", ".a", NULL },
@@ -296,7 +364,8 @@ int main(void)
 		cmocka_unit_test(test_get),          cmocka_unit_test(test_get_missing),
 		cmocka_unit_test(test_invalid_json), cmocka_unit_test(test_set),
 		cmocka_unit_test(test_delete),       cmocka_unit_test(test_init_errors),
-		cmocka_unit_test(test_run),          cmocka_unit_test(test_example),
+		cmocka_unit_test(test_depth),        cmocka_unit_test(test_run),
+		cmocka_unit_test(test_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

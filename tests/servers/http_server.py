@@ -13,10 +13,13 @@ open between requests):
                      (?ms=N: after N milliseconds)
   /path/<anything>   answers the request's path as it arrived (not decoded)
   /method            answers the request's method (any method; HEAD gets the headers only)
+  /request           answers "<method> <body>" (any method)
+  /redirect/<code>/<path>  answers <code> with "Location: /<path>"
   /header/<name>     answers the value of the request header <name> ("" when absent)
   /status/<code>     answers with that status and the body "status <code>"
   /slow/<ms>         answers "slept <ms>" after <ms> milliseconds
-  /big/<n>           answers <n> bytes of 'x' (?chunked=1: in chunks of 30, without a length)
+  /big/<n>           answers <n> bytes of 'x' (?chunked=1: in chunks of 30, without a length;
+                     ?status=N: with the status N)
   /flaky/<key>/<n>   answers 503 to the first <n> requests for <key>, then "ok <key>"
   /close             promises 100 bytes, sends 10 and closes the connection
   /count             answers "requests=R connections=C": the requests since the last /reset
@@ -96,6 +99,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, path, head=head)
         if parts[0] == "method":
             return self.answer(200, self.command, head=head)
+        if parts[0] == "request":
+            return self.answer(200, self.command.encode() + b" " + sent, head=head)
+        if parts[0] == "redirect":
+            self.send_response(int(parts[1]))
+            self.send_header("Location", "/" + "/".join(parts[2:]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if parts[0] == "header":
             return self.answer(200, self.headers.get(rest, ""), head=head)
         if parts[0] == "status":
@@ -115,7 +126,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             return None
         if parts[0] == "big":
-            return self.answer(200, b"x" * int(parts[1]), head=head)
+            code = int(params.get("status", ["200"])[0])
+            return self.answer(code, b"x" * int(parts[1]), head=head)
         if parts[0] == "flaky":
             with lock:
                 flaky[parts[1]] = flaky.get(parts[1], 0) + 1
