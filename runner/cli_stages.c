@@ -246,7 +246,9 @@ static void example_text(const pl_stage *st, FILE *out)
 	fprintf(out, "Example node:\n  - name: %s%s%s\n    type: %s\n    stage: %s\n", q, st->name,
 		q, node_type(st->kind), st->name);
 	int any = 0;
-	for (uint32_t k = 0; k < st->n_params; k++) {
+	if (st->example_params != NULL) /* (NULL in a stage built before ABI 1.2) */
+		fprintf(out, "    params: %s\n", st->example_params);
+	for (uint32_t k = 0; st->example_params == NULL && k < st->n_params; k++) {
 		const pl_param_spec *ps = &st->params[k];
 		if (!(ps->flags & PL_PARAM_REQUIRED))
 			continue;

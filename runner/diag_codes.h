@@ -60,6 +60,7 @@
 	X(56, PARAM_RANGE, ERROR)                                       \
 	X(57, PARAM_MISSING, ERROR)                                     \
 	X(58, STAGE_UNAVAILABLE, ERROR)                                 \
+	X(59, STAGE_PARAMS, ERROR)                                      \
 	/* Channels: exactly one producer and one consumer, no cycle */ \
 	X(60, TWO_PRODUCERS, ERROR)                                     \
 	X(61, TWO_CONSUMERS, ERROR)                                     \

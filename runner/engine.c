@@ -13,6 +13,7 @@
 
 #include "engine_int.h"
 #include "error.h"
+#include "host.h"
 #include "mem.h"
 #include "msg.h"
 

@@ -145,9 +145,6 @@ int pl__ordered_commit(struct en_worker *w, uint64_t seq);
  * input's outputs were sent.  Returns 0 or PL_ECANCELED (freed). */
 int pl__ordered_flush(struct en_worker *w);
 
-/* Fills the host table handed to every stage. */
-void pl_host_init(pl_host *host);
-
 /* The stack size of node `cn`'s threads: its own `stack_size`, else the
  * run's (pl_engine_options: --stack-size), else the config's
  * `defaults.stack_size`, else PL_DEFAULT_STACK_SIZE.  With `from`, says

@@ -3,12 +3,14 @@
 
 #include "builtin.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
 #include "name_index.h"
 #include "params.h"
+#include "stage_check.h"
 
 #define ERR(cfg, d, code, pos, ...) pl_cfg_diag((cfg), (d), PL_D_##code, (pos), __VA_ARGS__)
 
@@ -321,6 +323,24 @@ static int check_stage(pl_config *cfg, pl_cfg_node *n, const pl_registry *reg, p
 	if (missing != NULL)
 		ERR(cfg, d, PARAM_MISSING, n->has_params ? n->params_pos : n->pos,
 		    "stage '%s' of node '%s' needs the parameter '%s'", st->name, name, missing);
+	/* What only the stage's init() can tell (a pattern, a path, a URL), for a
+	 * stage whose init() only checks (PL_STAGE_INIT_CHECKS).  Not with a
+	 * "${" in a value: an unset variable left as written was reported, and
+	 * its text would only be refused again (run's start still checks). */
+	int unexpanded = 0;
+	for (size_t i = 0; i < n->n_params; i++)
+		unexpanded |= strstr(n->params[i].value, "${") != NULL;
+	if (!bad && missing == NULL && n->decode_errors == 0 && !unexpanded) {
+		char why[256];
+		uint32_t count =
+			n->workers > 0 && n->workers <= UINT32_MAX ? (uint32_t)n->workers : 1;
+		rc = pl_stage_check_init(st, n->param_values, name, count, why, sizeof(why));
+		if (rc == PL_ENOMEM)
+			return rc;
+		if (rc != 0)
+			ERR(cfg, d, STAGE_PARAMS, pl_cfg_node_blame(n, why),
+			    "node '%s' (stage '%s'): %s", name, st->name, why);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine_int.h"
 #include "error.h"
+#include "host.h"
 #include "mem.h"
 #include "msg.h"
 #include "params.h"

@@ -4,15 +4,15 @@
 #include <string.h>
 
 const pl_stage *const pl_builtin_stages[] = {
-	&pl_stage_seq,    &pl_stage_lines, &pl_stage_fixed, &pl_stage_upper,
-	&pl_stage_grep,   &pl_stage_delay, &pl_stage_hash,  &pl_stage_exec,
+	&pl_stage_seq,       &pl_stage_lines, &pl_stage_fixed, &pl_stage_upper,
+	&pl_stage_grep,      &pl_stage_delay, &pl_stage_hash,  &pl_stage_exec,
 #ifdef PL_HAVE_JANSSON
 	&pl_stage_json,
 #endif
 #ifdef PL_HAVE_CURL
 	&pl_stage_http,
 #endif
-	&pl_stage_stdout, &pl_stage_file,  &pl_stage_null,  &pl_stage_count,
+	&pl_stage_stdout,    &pl_stage_file,  &pl_stage_null,  &pl_stage_count,
 #ifdef PL_HAVE_LWS
 	&pl_stage_websocket,
 #endif

@@ -560,6 +560,8 @@ const pl_stage pl_stage_http = {
 	.params = http_params,
 	.n_params = sizeof(http_params) / sizeof(http_params[0]),
 	.init = http_init,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ url: \"http://127.0.0.1:8089/item/{}\", timeout_ms: 5000 }",
 	.process = http_process,
 	.fini = http_fini,
 };

@@ -370,6 +370,8 @@ const pl_stage pl_stage_json = {
 	.params = json_params,
 	.n_params = sizeof(json_params) / sizeof(json_params[0]),
 	.init = json_init,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ get: \"user.langs[0]\" }",
 	.process = json_process,
 	.fini = json_fini,
 };

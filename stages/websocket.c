@@ -350,6 +350,8 @@ const pl_stage pl_stage_websocket = {
 	.n_params = sizeof(ws_params) / sizeof(ws_params[0]),
 	.max_workers = 1,
 	.init = ws_init,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ url: \"ws://127.0.0.1:8765/feed\" }",
 	.generate = ws_generate,
 	.fini = ws_fini,
 };

@@ -25,7 +25,7 @@ static void test_version_and_help(void **state)
 	RUN(&res, "--version");
 	assert_int_equal(res.code, 0);
 	assert_string_equal(res.out,
-			    "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.1)\n");
+			    "pipeline " PL_VERSION " (config format version 1, plugin ABI 1.2)\n");
 	RUN(&res, "--help");
 	assert_int_equal(res.code, 0);
 	assert_non_null(strstr(res.out, "Usage: pipeline COMMAND [OPTIONS]"));

@@ -85,10 +85,10 @@ static const struct broken broken[] = {
 	  "plugin '{}' refused: its descriptor does not start with the magic number 0x504c5047 "
 	  "(found 0x47504c50): not a pipeline plugin, or built from another header" },
 	{ "abi_2_0.so", PL_D_PLUGIN_ABI,
-	  "plugin '{}' refused: it was built for plugin ABI 2.0, and this pipeline provides 1.1; "
+	  "plugin '{}' refused: it was built for plugin ABI 2.0, and this pipeline provides 1.2; "
 	  "rebuild it against this pipeline's pipeline/plugin.h, or upgrade pipeline" },
 	{ "abi_1_9.so", PL_D_PLUGIN_ABI,
-	  "plugin '{}' refused: it was built for plugin ABI 1.9, and this pipeline provides 1.1; "
+	  "plugin '{}' refused: it was built for plugin ABI 1.9, and this pipeline provides 1.2; "
 	  "rebuild it against this pipeline's pipeline/plugin.h, or upgrade pipeline" },
 	{ "truncated.so", PL_D_PLUGIN_MALFORMED, NULL }, /* sizes: see test_truncated */
 	{ "short_stage.so", PL_D_PLUGIN_MALFORMED, NULL },
@@ -137,7 +137,7 @@ static char *message_of(size_t i, const char *path)
 		snprintf(pattern, sizeof(pattern),
 			 "plugin '{}' refused: stage 1's descriptor is %zu bytes, smaller than the "
 			 "%zu of ABI 1.0 (was it built with PL_STAGE_HEADER?)",
-			 offsetof(pl_stage, init), sizeof(pl_stage));
+			 offsetof(pl_stage, init), offsetof(pl_stage, flags));
 	else
 		snprintf(pattern, sizeof(pattern), "%s", broken[i].message);
 	return expand(pattern, path);

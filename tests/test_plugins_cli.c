@@ -35,7 +35,7 @@ static void test_cli_plugin_option(void **state)
 	snprintf(
 		want, sizeof(want),
 		"<command-line>: error: plugin '%s' refused: it was built for plugin ABI 2.0, and "
-		"this pipeline provides 1.1; rebuild it against this pipeline's pipeline/plugin.h, "
+		"this pipeline provides 1.2; rebuild it against this pipeline's pipeline/plugin.h, "
 		"or upgrade pipeline [PL092]\n",
 		PLUGIN("abi_2_0"));
 	assert_string_equal(r->err, want);
@@ -100,6 +100,21 @@ static void test_cli_plugin_path(void **state)
 	free(r);
 }
 
+/* Writes `config`: seq into the sink test-init-fails of `plugin`, with `params` (a flow
+ * mapping, on a line of its own: line 6) or none. */
+static void write_init_config(const char *config, const char *plugin, const char *params)
+{
+	FILE *f = fopen(config, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"version: 1\nplugins: [%s]\nnodes:\n"
+		"  - { name: g, type: generator, stage: seq, output: a }\n"
+		"  - { name: s, type: sink, stage: test-init-fails, input: a%s\n%s%s%s }\n",
+		plugin, params != NULL ? "," : "", params != NULL ? "      params: " : "",
+		params != NULL ? params : "", params != NULL ? "\n   " : "");
+	assert_int_equal(fclose(f), 0);
+}
+
 /* `run` with a stage whose init() fails: exit 2, the plugin's message. */
 static void test_cli_init_fails(void **state)
 {
@@ -108,14 +123,7 @@ static void test_cli_init_fails(void **state)
 	assert_non_null(r);
 	char config[192];
 	snprintf(config, sizeof(config), "%s/init.yaml", scratch);
-	FILE *f = fopen(config, "w");
-	assert_non_null(f);
-	fprintf(f,
-		"version: 1\nplugins: [%s]\nnodes:\n"
-		"  - { name: g, type: generator, stage: seq, output: a }\n"
-		"  - { name: s, type: sink, stage: test-init-fails, input: a }\n",
-		PLUGIN("init_fail"));
-	assert_int_equal(fclose(f), 0);
+	write_init_config(config, PLUGIN("init_fail"), NULL);
 	RUN(r, "run", config);
 	assert_int_equal(r->code, 2);
 	char want[512];
@@ -126,6 +134,29 @@ static void test_cli_init_fails(void **state)
 	assert_string_equal(r->err, want);
 	RUN(r, "validate", config);
 	assert_int_equal(r->code, 0);
+
+	/* With PL_STAGE_INIT_CHECKS, validate calls init() too (PL059, on stdout), and so
+	 * does run before anything starts. */
+	write_init_config(config, PLUGIN("init_checks"), "{ device: /dev/frob9 }");
+	snprintf(want, sizeof(want),
+		 "%s:6:15: error: node 's' (stage 'test-init-fails'): cannot open the "
+		 "frobnicator '/dev/frob9' (worker 0) [PL059]\n",
+		 config);
+	RUN(r, "validate", config);
+	assert_int_equal(r->code, 1);
+	assert_string_equal(r->out, want);
+	RUN(r, "run", config);
+	assert_int_equal(r->code, 2);
+	assert_string_equal(r->err, want);
+
+	/* The flag in a descriptor of ABI 1.1's size is not read: run's start finds it. */
+	write_init_config(config, PLUGIN("init_checks_1_1"), NULL);
+	RUN(r, "validate", config);
+	assert_int_equal(r->code, 0);
+	RUN(r, "run", config);
+	assert_int_equal(r->code, 2);
+	assert_non_null(strstr(r->err, "failed to start: cannot open the frobnicator "
+				       "'/dev/frob0' (worker 0) [PL080]\n"));
 	(void)remove(config);
 	free(r);
 }

@@ -785,9 +785,9 @@ static void test_cli(void **state)
 	write_file(path, yaml, strlen(yaml));
 	RUN(&res, "run", path);
 	assert_int_equal(res.code, 2);
-	if (strstr(res.err, "method.yaml:9:15: error: node 'h' (stage 'http') failed to start: "
+	if (strstr(res.err, "method.yaml:9:15: error: node 'h' (stage 'http'): "
 			    "'method' must be GET, HEAD, DELETE, POST, PUT or PATCH, not 'FETCH' "
-			    "[PL080]") == NULL)
+			    "[PL059]") == NULL)
 		fail_msg("run said: %s", res.err);
 }
 

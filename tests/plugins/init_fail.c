@@ -1,5 +1,9 @@
 /* init_fail.c - a test plugin whose stage cannot start: the init() of worker `fail_at` fails
- * with a message of its own, after the workers before it started (and must be finished). */
+ * with a message of its own, after the workers before it started (and must be finished).
+ * Built also with -DCHECKS (init_checks.so: PL_STAGE_INIT_CHECKS, so `validate` calls init()
+ * too) and -DCHECKS -DSIZE_1_1 (init_checks_1_1.so: the same flag in a descriptor whose size
+ * ends before `flags`, as a plugin built against ABI 1.1 has, so that it is not read). */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <pipeline/plugin.h>
@@ -42,7 +46,14 @@ static const pl_param_spec params[] = {
 };
 
 static const pl_stage stage = {
+#ifdef SIZE_1_1
+	.size = offsetof(pl_stage, flags),
+#else
 	PL_STAGE_HEADER,
+#endif
+#ifdef CHECKS
+	.flags = PL_STAGE_INIT_CHECKS,
+#endif
 	.kind = PL_STAGE_SINK,
 	.name = "test-init-fails",
 	.description = "a sink whose init() fails",

@@ -196,13 +196,36 @@ typedef struct pl_stage {
 	/* Releases w->state; called once for every worker whose init()
 	 * succeeded (or that had no init), after its thread ended.  Optional. */
 	void (*fini)(pl_worker *w);
+
+	/* ---- Since ABI 1.2 (a stage built before it reads as 0 here). ---- */
+
+	uint32_t flags; /* enum pl_stage_flags */
+	uint32_t reserved0;
+	/* The `params` of the example node `pipeline stages NAME` shows, as a
+	 * YAML flow mapping ("{ url: \"http://127.0.0.1:8080/items/{}\" }"),
+	 * for a stage whose required parameters alone, each "...", would not
+	 * pass its init(); NULL for those.  Optional. */
+	const char *example_params;
 } pl_stage;
+
+enum pl_stage_flags {
+	/*
+	 * init() only checks the parameters and allocates (no file opened, no
+	 * process, thread or connection started, nothing written), and fini()
+	 * undoes it.  `pipeline validate` (and the checks `pipeline run` makes
+	 * before anything starts) then call them once per node, on a worker
+	 * whose emit() fails, whose stopping() is true and whose log() is
+	 * silent, and report what failf() says as PL059: a config CI
+	 * validates is refused by neither for a parameter init() refuses.
+	 */
+	PL_STAGE_INIT_CHECKS = 1u << 0,
+};
 
 /* ---- Describing a plugin (a set of stages). ------------------------------ */
 
 #define PL_PLUGIN_MAGIC 0x504c5047u /* "PLPG" */
 #define PL_ABI_MAJOR    1u
-#define PL_ABI_MINOR    1u
+#define PL_ABI_MINOR    2u
 
 typedef struct pl_plugin {
 	uint32_t magic;     /* PL_PLUGIN_MAGIC */
