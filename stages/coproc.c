@@ -199,6 +199,13 @@ enum pl_coproc_result pl__coproc_exchange(struct pl_coproc *c, const unsigned ch
 	size_t off = 0, total = len + 1;
 	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
 
+	/* What it wrote since its last answer, before being asked again (a
+	 * late second line), would be taken for this message's answer. */
+	int early = read_some(c, max_line);
+	if (early != 0)
+		return (enum pl_coproc_result)early;
+	if (c->len > 0)
+		return PL_COPROC_UNASKED;
 	for (;;) {
 		int have_line = find_line(c, line_len);
 		if (have_line && *line_len > max_line)
@@ -270,6 +277,25 @@ static int reap_within(pid_t pid, int ms, int *status)
 	}
 }
 
+/* Ends what is left of the process group `pgid` once its leader, the shell,
+ * is reaped: its background children (`cmd &`), which would otherwise
+ * outlive pipeline.  SIGTERM, up to PL_COPROC_GRACE_MS for them to go, then
+ * SIGKILL.  (A process group's ID is not reused while the group has
+ * members, so no stranger is signalled.) */
+static void end_group(pid_t pgid)
+{
+	if (kill(-pgid, 0) != 0)
+		return; /* none left (ESRCH) */
+	(void)kill(-pgid, SIGTERM);
+	struct timespec nap = { 0, 5000000 };
+	for (int64_t end = now_ms() + PL_COPROC_GRACE_MS; now_ms() < end;) {
+		if (kill(-pgid, 0) != 0)
+			return;
+		(void)nanosleep(&nap, NULL);
+	}
+	(void)kill(-pgid, SIGKILL);
+}
+
 int pl__coproc_stop(struct pl_coproc *c, int now, int *status)
 {
 	int st = 0, signalled = 0;
@@ -293,6 +319,7 @@ int pl__coproc_stop(struct pl_coproc *c, int now, int *status)
 				;
 		}
 	}
+	end_group(c->pid);
 	c->pid = 0;
 	if (status != NULL)
 		*status = st;
@@ -301,7 +328,7 @@ int pl__coproc_stop(struct pl_coproc *c, int now, int *status)
 
 void pl__coproc_destroy(struct pl_coproc *c)
 {
-	(void)pl__coproc_stop(c, 0, NULL);
+	(void)pl__coproc_stop(c, 1, NULL);
 	free(c->buf);
 	c->buf = NULL;
 	c->cap = 0;

@@ -39,6 +39,7 @@ enum pl_coproc_result {
 	PL_COPROC_STOPPED,  /* w's stopping() became true */
 	PL_COPROC_ERROR,    /* a system call failed: c->err */
 	PL_COPROC_NOMEM,    /* out of memory */
+	PL_COPROC_UNASKED,  /* it had written before this message was sent: c->len bytes */
 };
 
 /* Sets `c` up with no co-process and an empty buffer of `cap` bytes.
@@ -54,7 +55,9 @@ int pl__coproc_start(struct pl_coproc *c, const char *command);
  * written), or `timeout_ms` (0: no limit) passed, or stopping(w).  A line
  * is at most `max_line` bytes, its '\n' not counted.  Leaves the line at
  * the start of c->buf, followed by anything it wrote after it.  c->buf
- * must hold no line already. */
+ * must hold no line already.  Looks first at what it wrote since its last
+ * answer: anything is PL_COPROC_UNASKED (nothing sent), end of file
+ * PL_COPROC_EOF. */
 enum pl_coproc_result pl__coproc_exchange(struct pl_coproc *c, const unsigned char *data,
 					  size_t len, int64_t timeout_ms, size_t max_line,
 					  pl_worker *w, size_t *line_len);
@@ -65,15 +68,18 @@ void pl__coproc_consume(struct pl_coproc *c, size_t line_len);
 /* Ends the co-process, if one runs: closes our ends of its pipes (its
  * stdin sees end of file), waits up to PL_COPROC_GRACE_MS for it to exit
  * (not with `now`), then sends SIGTERM to its process group and waits as
- * long again, then SIGKILL; it is always reaped.  Empties c->buf.
- * *status gets its wait status; returns 1 when pipeline had to signal it,
- * 0 when it exited by itself, -1 when none ran. */
+ * long again, then SIGKILL; it is always reaped.  What is left of its
+ * process group after it (background children) then gets SIGTERM, and
+ * SIGKILL after PL_COPROC_GRACE_MS.  Empties c->buf.  *status gets its wait
+ * status; returns 1 when pipeline had to signal it, 0 when it exited by
+ * itself, -1 when none ran. */
 int pl__coproc_stop(struct pl_coproc *c, int now, int *status);
 
 #define PL_COPROC_GRACE_MS 500
 
-/* Ends the co-process as pl__coproc_stop(c, 0, ...) does and frees the
- * buffer; `c` then holds nothing.  Nothing happens to a `c` set to zeros
+/* Ends the co-process as pl__coproc_stop(c, 1, ...) does (at once: a
+ * co-process that was to end at its end of input was stopped before) and
+ * frees the buffer; `c` then holds nothing.  Nothing happens to a `c` set to zeros
  * with descriptors of -1. */
 void pl__coproc_destroy(struct pl_coproc *c);
 

@@ -18,11 +18,15 @@
  * newline, and the next line it writes to its standard output, without the
  * newline, is passed on.  coproc.c does the process and the pipes.
  *
- * A co-process that failed (it exited, answered garbage or too late) is
- * stopped and reaped at once, so that no answer can be taken for another
- * message's; the next message (the same one when the node has `retry`)
- * starts a new one.  fini() closes its standard input, so that it can end
- * like a filter at end of file, and stops it if it does not.
+ * A co-process that failed (it exited, answered garbage or too late, or
+ * wrote before it was asked) is stopped and reaped at once, so that no
+ * answer can be taken for another message's; the next message (the same one
+ * when the node has `retry`) starts a new one.  flush(), on the worker's own
+ * thread (so that the workers' co-processes end side by side), closes its
+ * standard input so that it can end like a filter at end of file, stops it
+ * if it does not within PL_COPROC_GRACE_MS, and fails the stage when it
+ * exits with a status other than 0 or is killed.  fini() stops at once one
+ * that is still running (the node was cancelled: no flush).
  */
 
 struct exec {
@@ -174,6 +178,13 @@ static int exec_process(pl_worker *w, pl_msg *msg)
 		(void)pl__coproc_stop(&x->cp, 1, NULL);
 		return h->failf(w, "command '%s' wrote a line longer than %zu bytes (max_line)",
 				x->command, x->max_line);
+	case PL_COPROC_UNASKED:
+		(void)pl__coproc_stop(&x->cp, 1, NULL);
+		return h->failf(w,
+				"command '%s' wrote before it was sent this message (more than "
+				"one line for an earlier one?); it is stopped, so that no answer "
+				"goes with the wrong message",
+				x->command);
 	case PL_COPROC_NOMEM:
 		(void)pl__coproc_stop(&x->cp, 1, NULL);
 		return h->failf(w, "out of memory reading the answer of command '%s'", x->command);
@@ -201,6 +212,28 @@ static int exec_process(pl_worker *w, pl_msg *msg)
 		memcpy(h->msg_data(out), x->cp.buf, line_len);
 	pl__coproc_consume(&x->cp, line_len);
 	return pl_builtin_emit_result(w, h->emit(w, out));
+}
+
+/* The end of the input: the co-process's end of file, then its exit. */
+static int exec_flush(pl_worker *w)
+{
+	struct exec *x = w->state;
+	int status = 0;
+
+	if (x == NULL || x->cp.pid == 0)
+		return 0;
+	if (pl__coproc_stop(&x->cp, 0, &status) == 1) {
+		w->host->log(w, PL_LOG_WARN,
+			     "command '%s' did not exit within %d ms of the end of its input: it "
+			     "was stopped",
+			     x->command, PL_COPROC_GRACE_MS);
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	char how[96];
+	describe_status(status, how, sizeof(how));
+	return w->host->failf(w, "command '%s' %s at the end of its input", x->command, how);
 }
 
 static void exec_fini(pl_worker *w)
@@ -249,5 +282,6 @@ const pl_stage pl_stage_exec = {
 	.n_params = sizeof(exec_params) / sizeof(exec_params[0]),
 	.init = exec_init,
 	.process = exec_process,
+	.flush = exec_flush,
 	.fini = exec_fini,
 };

@@ -213,6 +213,98 @@ static void test_garbage(void **state)
 	end(&h);
 }
 
+/* A line that comes late, after its message was answered: the next message is not sent, so
+ * that the late line is not taken for its answer. */
+static void test_late_line(void **state)
+{
+	(void)state;
+	pl_harness h;
+	start(&h, "while read -r l; do echo \"$l\"; sleep 0.05; echo late; done", 0);
+	assert_int_equal(pl_harness_process_str(&h, "1"), 0);
+	assert_string_equal(pl_harness_out(&h, 0), "1");
+	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);
+	assert_int_equal(pl_harness_process_str(&h, "2"), PL_ESTAGE);
+	assert_failed_with(&h, "wrote before it was sent this message (more than one line for an "
+			       "earlier one?)");
+	assert_int_equal(h.n_outs, 1);
+	/* The next message gets a new co-process, and its own answer. */
+	assert_int_equal(pl_harness_process_str(&h, "3"), 0);
+	assert_string_equal(pl_harness_out(&h, 1), "3");
+	end(&h);
+}
+
+/* flush(): the co-process's end of file, then its exit status: 0 is fine, anything else a
+ * stage error; one that does not exit is stopped, with a warning. */
+static void test_flush(void **state)
+{
+	(void)state;
+	pl_harness h;
+	start(&h, "while read -r l; do echo \"$l\"; done", 0);
+	assert_int_equal(pl_harness_process_str(&h, "1"), 0);
+	assert_int_equal(pl_harness_flush(&h), 0);
+	assert_no_children();
+	end(&h);
+
+	start(&h, "while read -r l; do echo \"$l\"; done; exit 3", 0);
+	assert_int_equal(pl_harness_process_str(&h, "1"), 0);
+	assert_int_equal(pl_harness_flush(&h), PL_ESTAGE);
+	assert_string_equal(h.fail_msg, "command 'while read -r l; do echo \"$l\"; done; exit 3' "
+					"exited with status 3 at the end of its input");
+	end(&h);
+
+	start(&h, "while read -r l; do echo \"$l\"; done; kill -SEGV $$", 0);
+	assert_int_equal(pl_harness_flush(&h), PL_ESTAGE);
+	assert_failed_with(&h, "was killed by signal 11 (SIGSEGV) at the end of its input");
+	end(&h);
+
+	start(&h, "cat; sleep 30", 0);
+	double t0 = now_ms();
+	assert_int_equal(pl_harness_flush(&h), 0);
+	assert_true(now_ms() - t0 < 5000);
+	assert_no_children();
+	end(&h);
+}
+
+/* What a co-process leaves running in its group (`cmd &`) is ended with it. */
+static void test_background_child_ended(void **state)
+{
+	(void)state;
+	char pidfile[256], cmd[512];
+	make_temp(pidfile, sizeof(pidfile), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "trap '' TERM; sh -c 'trap \"\" TERM; sleep 30' & echo $! > %s; "
+		 "while read -r l; do echo \"$l\"; done",
+		 pidfile);
+	pl_harness h;
+	start(&h, cmd, 0);
+	assert_int_equal(pl_harness_process_str(&h, "1"), 0);
+	assert_int_equal(pl_harness_flush(&h), 0);
+	end(&h);
+	FILE *f = fopen(pidfile, "r");
+	assert_non_null(f);
+	long pid = 0;
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	(void)fclose(f);
+	/* Gone, or a zombie waiting for init to reap it: not running (SIGKILL was sent; its
+	 * delivery may take a moment). */
+	char stat[64], text[256] = "";
+	snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
+	for (double t0 = now_ms();; nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL)) {
+		f = fopen(stat, "r");
+		if (f == NULL)
+			break;
+		if (fgets(text, sizeof(text), f) == NULL)
+			text[0] = '\0';
+		(void)fclose(f);
+		const char *state_at = strrchr(text, ')');
+		if (state_at == NULL || state_at[1] != ' ' || state_at[2] == 'Z')
+			break;
+		if (now_ms() - t0 > 2000)
+			fail_msg("the background child %ld still runs: %s", pid, text);
+	}
+	(void)remove(pidfile);
+}
+
 static void test_timeout(void **state)
 {
 	(void)state;
@@ -315,6 +407,27 @@ static int teardown(void **state)
 
 static struct result res;
 
+/* Eight co-processes that do not exit at the end of their input are stopped side by side
+ * (each worker's flush() on its own thread), not one after another in fini(): 8 x 500 ms
+ * of grace would be 4 s. */
+static void test_run_ends_side_by_side(void **state)
+{
+	(void)state;
+	static const char yaml[] =
+		"version: 1\nnodes:\n"
+		"  - {name: g, type: generator, stage: seq, params: {count: 100}, output: a}\n"
+		"  - {name: x, type: fan-out, workers: 8, stage: exec,\n"
+		"     params: {command: 'cat; sleep 30'}, input: a, output: b}\n"
+		"  - {name: s, type: sink, stage: count, input: b}\n";
+	double t0 = now_ms();
+	run(&res, yaml, STDOUT_FILE, (const char *const[]){ "run", "-q", "-", NULL });
+	double took = now_ms() - t0;
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "messages=100 bytes=192\n");
+	print_message("8 co-processes stopped at the end in %.0f ms\n", took);
+	assert_true(took < 3000);
+}
+
 /* Four workers, 4000 messages: each answered exactly once, by at most four
  * co-processes. */
 static void test_run_fan_out(void **state)
@@ -411,11 +524,15 @@ int main(void)
 		cmocka_unit_test(test_exits_mid_stream),
 		cmocka_unit_test(test_killed_by_signal),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_late_line),
+		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_background_child_ended),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_fini_stops_it),
 		cmocka_unit_test(test_stopping),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_run_ends_side_by_side),
 		cmocka_unit_test(test_run_fan_out),
 		cmocka_unit_test(test_run_python),
 		cmocka_unit_test(test_run_restart_skip),
