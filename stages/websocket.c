@@ -16,6 +16,8 @@
 
 /* How long a wait between attempts sleeps before looking at stopping(), in ms. */
 #define WAIT_SLICE_MS 50
+/* The least a connection must last to reset the reconnect count (see stable_ms()). */
+#define STABLE_MIN_MS 1000
 
 struct ws {
 	struct pl__ws_target t;
@@ -87,6 +89,12 @@ static int parse_url(pl_worker *w, const char *url, struct pl__ws_target *t)
 	const pl_host *h = w->host;
 	const char *p;
 
+	for (const char *q = url; *q != '\0'; q++)
+		if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+			return h->failf(w,
+					"'url' holds a space or control character (byte 0x%02x at "
+					"offset %zu): percent-encode it (a space is %%20)",
+					(unsigned char)*q, (size_t)(q - url));
 	if (strncasecmp(url, "ws://", 5) == 0)
 		p = url + 5;
 	else if (strncasecmp(url, "wss://", 6) == 0) {
@@ -185,8 +193,8 @@ static int ws_init(pl_worker *w, const pl_params *params)
 	}
 	if (s->min_ms > s->max_ms) {
 		int rc = h->failf(w,
-				  "reconnect_min_ms (%" PRId64
-				  ") is larger than reconnect_max_ms (%" PRId64 ")",
+				  "'reconnect_min_ms' (%" PRId64
+				  ") is larger than 'reconnect_max_ms' (%" PRId64 ")",
 				  s->min_ms, s->max_ms);
 		ws_fini(w);
 		return rc;
@@ -216,17 +224,33 @@ static uint64_t next_random(struct ws *s)
 }
 
 /* The wait before reconnect attempt `n` (from 1): reconnect_min_ms doubled
- * n-1 times, at most reconnect_max_ms; half of it, plus a random part of the
+ * n-1 times (0 becoming 1 ms), at most reconnect_max_ms; half of it, plus a random part of the
  * other half (so that many clients dropped at once do not come back at once). */
 static int64_t backoff_ms(struct ws *s, int64_t n)
 {
 	int64_t base = s->min_ms;
-	for (int64_t k = 1; k < n && base < s->max_ms; k++)
-		base *= 2;
+	for (int64_t k = 1; k < n && base < s->max_ms; k++) /* (at most 23 turns: 1 ms to 1 h) */
+		base = base > 0 ? base * 2 : 1;
 	if (base > s->max_ms)
 		base = s->max_ms;
 	int64_t half = base / 2;
 	return half + (int64_t)(next_random(s) % (uint64_t)(base - half + 1));
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long a connection must last, delivering, to count as a success that
+ * resets the count of reconnects and the backoff: the longest wait between
+ * reconnects, and at least STABLE_MIN_MS.  A server that sends a few
+ * messages and then fails, every time, still runs out of attempts. */
+static int64_t stable_ms(const struct ws *s)
+{
+	return s->max_ms > STABLE_MIN_MS ? s->max_ms : STABLE_MIN_MS;
 }
 
 /* Sleeps `ms`, looking at stopping() meanwhile.  Returns 0, or 1 when stopping. */
@@ -252,13 +276,14 @@ static int ws_generate(pl_worker *w)
 	struct ws *s = w->state;
 	struct pl__ws_conn *c;
 	char why[256];
-	int64_t failures = 0; /* consecutive: a connection that delivers resets it */
+	int64_t failures = 0; /* in a row: a connection that lasted resets it */
 	int rc = pl__ws_conn_create(w, &s->t, &c);
 
 	if (rc != 0)
 		return rc;
 	for (;;) {
 		uint64_t delivered = 0;
+		int64_t began = now_ms();
 		enum pl__ws_end end = pl__ws_conn_run(c, &delivered, why, sizeof(why));
 		if (end == PL__WS_NORMAL || end == PL__WS_STOPPED)
 			break;
@@ -266,7 +291,7 @@ static int ws_generate(pl_worker *w)
 			rc = PL_ESTAGE;
 			break;
 		}
-		if (delivered > 0)
+		if (delivered > 0 && now_ms() - began >= stable_ms(s))
 			failures = 0;
 		if (s->attempts >= 0 && failures >= s->attempts) {
 			if (s->attempts == 0)
@@ -309,8 +334,8 @@ static const pl_param_spec ws_params[] = {
 	  .type = PL_PARAM_INT,
 	  .flags = PL_PARAM_RANGE,
 	  .default_value = "10",
-	  .description = "reconnects in a row before giving up (-1: forever; a delivering "
-			 "connection resets it)",
+	  .description = "reconnects in a row before giving up (-1: forever; a connection that "
+			 "delivered and lasted reconnect_max_ms, at least 1 s, resets it)",
 	  .min = -1,
 	  .max = INT32_MAX },
 	{ .name = "reconnect_min_ms",

@@ -14,6 +14,8 @@
 #define TICK_MS 50
 /* How long a polite close waits for the server's answer, in ms. */
 #define CLOSE_WAIT_MS 1000
+/* How long the TCP connect, and then the handshake, may take, in s. */
+#define HANDSHAKE_TIMEOUT_S 10
 /* What libwebsockets reads at once (a larger frame arrives in pieces). */
 #define RX_CHUNK 65536
 
@@ -140,6 +142,20 @@ static int receive(struct pl__ws_conn *c, struct lws *wsi, const unsigned char *
 	return deliver(c, c->buf, n);
 }
 
+/* Copies the `len` bytes at `in` into `out` (`size` bytes with the NUL), cut
+ * to fit, a control character becoming '?': the server's text, made fit
+ * for one log line. */
+static void printable(char *out, size_t size, const unsigned char *in, size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (char)in[i];
+		if (in[i] < 0x20 || in[i] == 0x7f)
+			out[i] = '?';
+	}
+	out[n] = '\0';
+}
+
 /* The status and reason of the server's close frame, into c->peer_status and c->why. */
 static void peer_close(struct pl__ws_conn *c, const unsigned char *in, size_t len)
 {
@@ -149,25 +165,35 @@ static void peer_close(struct pl__ws_conn *c, const unsigned char *in, size_t le
 		return;
 	}
 	c->peer_status = (in[0] << 8) | in[1];
-	int n = (int)(len - 2 > 120 ? 120 : len - 2);
-	if (n > 0)
-		snprintf(c->why, sizeof(c->why), "closed by the server with status %d (%.*s)",
-			 c->peer_status, n, (const char *)in + 2);
+	char reason[121];
+	printable(reason, sizeof(reason), in + 2, len - 2);
+	if (reason[0] != '\0')
+		snprintf(c->why, sizeof(c->why), "closed by the server with status %d (%s)",
+			 c->peer_status, reason);
 	else
 		snprintf(c->why, sizeof(c->why), "closed by the server with status %d",
 			 c->peer_status);
 }
 
-/* The connection is gone: decides why, unless that is decided already. */
+/* The connection is gone: decides why, unless that is decided already.  A
+ * close frame with 1000, or with no status at all (1005: a clean closing
+ * handshake, as `ws.close()` sends), is the server's normal end. */
 static void connection_gone(struct pl__ws_conn *c)
 {
 	if (c->end == 0) {
-		if (c->peer_status == LWS_CLOSE_STATUS_NORMAL)
+		if (c->peer_status == LWS_CLOSE_STATUS_NORMAL ||
+		    c->peer_status == LWS_CLOSE_STATUS_NO_STATUS)
 			c->end = PL__WS_NORMAL;
 		else if (c->closing)
 			c->end = PL__WS_STOPPED;
 		else {
-			if (c->peer_status == 0)
+			if (c->peer_status == 0 && c->phase == CONNECTING)
+				snprintf(c->why, sizeof(c->why),
+					 "the connection ended before the WebSocket handshake "
+					 "completed (no answer within %d s, or the server "
+					 "closed it)",
+					 HANDSHAKE_TIMEOUT_S);
+			else if (c->peer_status == 0)
 				snprintf(c->why, sizeof(c->why),
 					 "the connection was lost (no close frame)");
 			c->end = PL__WS_LOST;
@@ -260,7 +286,8 @@ int pl__ws_conn_create(pl_worker *w, const struct pl__ws_target *target, struct 
 	info.gid = -1;
 	info.uid = -1;
 	info.user = c;
-	info.connect_timeout_secs = 10;
+	info.connect_timeout_secs = HANDSHAKE_TIMEOUT_S;
+	info.timeout_secs = HANDSHAKE_TIMEOUT_S; /* (lws's default for the handshake is 5 s) */
 	if (target->tls)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	c->ctx = lws_create_context(&info);
@@ -322,6 +349,8 @@ enum pl__ws_end pl__ws_conn_run(struct pl__ws_conn *c, uint64_t *delivered, char
 	while (c->phase != ENDED) {
 		if (!c->closing && c->w->host->stopping(c->w))
 			begin_close(c, LWS_CLOSE_STATUS_NORMAL);
+		if (c->closing && c->phase == CONNECTING)
+			break; /* nothing to close yet: pl__ws_conn_destroy() drops it */
 		if (c->closing && deadline == 0)
 			deadline = now_ms() + CLOSE_WAIT_MS;
 		if (deadline != 0 && now_ms() > deadline)

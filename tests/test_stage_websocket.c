@@ -203,8 +203,43 @@ static void test_drop_reconnects(void **state)
 					      "reconnecting in "),
 			 7);
 	assert_has(res.err, "pipeline: warning: node 'ws' (worker 0): ws://127.0.0.1:");
-	assert_has(res.err, "(attempt 1 of 10)"); /* each drop after messages starts again */
-	assert_null(strstr(res.err, "attempt 2 of"));
+	/* Connections that lasted less than a second (reconnect_max_ms is 10 s) count on. */
+	assert_has(res.err, "(attempt 7 of 10)");
+	assert_null(strstr(res.err, "attempt 8 of"));
+}
+
+/* A server that sends a couple of messages and then fails, every time, runs out of
+ * attempts: delivering is not enough to reset the count, lasting is. */
+static void test_flapping_runs_out(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "-q",
+	    put_config("", "/close?code=1011&n=2",
+		       "reconnect_attempts: 3, reconnect_min_ms: 10, reconnect_max_ms: 40",
+		       "stage: stdout"));
+	assert_int_equal(res.code, 1);
+	assert_string_equal(res.out, "1\n2\n1\n2\n1\n2\n1\n2\n");
+	assert_has(res.err, "gave up after 3 reconnect attempts");
+	/* The backoff grows too, from 0 (1, 2, ... ms), not staying at 0. */
+	RUN(&res, "run", "-q",
+	    put_config("", "/close?code=1011&n=1",
+		       "reconnect_attempts: 12, reconnect_min_ms: 0, reconnect_max_ms: 2000",
+		       "stage: stdout"));
+	assert_int_equal(res.code, 1);
+	assert_int_equal(occurrences(res.out, "1\n"), 13);
+	assert_has(res.err, "reconnecting in 0 ms (attempt 1 of 12)");
+	assert_has(res.err, "(attempt 12 of 12)");
+}
+
+/* A close frame without a status (1005, what `ws.close()` of some servers sends) is a clean
+ * closing handshake: the end, as 1000 is. */
+static void test_close_without_status(void **state)
+{
+	(void)state;
+	RUN(&res, "run", "-q", put_config("", "/close?code=none&n=3", "", "stage: stdout"));
+	assert_int_equal(res.code, 0);
+	assert_string_equal(res.out, "1\n2\n3\n");
+	assert_null(strstr(res.err, "reconnecting"));
 }
 
 /* Refused handshakes are retried with backoff until one succeeds. */
@@ -419,7 +454,12 @@ static void test_bad_params(void **state)
 		  "'url' has a port that is not a number from 1 to 65535" },
 		{ "ws://[::1/", "", "'url' has an IPv6 address without its closing ']'" },
 		{ "ws://127.0.0.1/", ", reconnect_min_ms: 500, reconnect_max_ms: 100",
-		  "reconnect_min_ms (500) is larger than reconnect_max_ms (100)" },
+		  "4:59: error: node 'ws' (stage 'websocket'): 'reconnect_min_ms' (500) is larger "
+		  "than 'reconnect_max_ms' (100) [PL059]" },
+		/* No header can be slipped into the handshake through the URL. */
+		{ "ws://127.0.0.1/x\\r\\nAuthorization: Basic ZXZpbA==", "",
+		  "'url' holds a space or control character (byte 0x0d at offset 16)" },
+		{ "ws://127.0.0.1/a b", "", "(byte 0x20 at offset 16): percent-encode it" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		FILE *f = fopen(in_dir("bad.yaml"), "w");
@@ -436,6 +476,10 @@ static void test_bad_params(void **state)
 		RUN(&res, "run", "-q", in_dir("bad.yaml"));
 		assert_int_equal(res.code, 2);
 		assert_has(res.err, cases[i].message);
+		/* validate refuses them too (PL_STAGE_INIT_CHECKS) */
+		RUN(&res, "validate", "-q", in_dir("bad.yaml"));
+		assert_int_equal(res.code, 1);
+		assert_has(res.out, cases[i].message);
 	}
 	/* url is required, which validate knows from the declared parameters */
 	FILE *f = fopen(in_dir("nourl.yaml"), "w");
@@ -459,6 +503,8 @@ int main(void)
 		cmocka_unit_test(test_big_fragmented),
 		cmocka_unit_test(test_max_message),
 		cmocka_unit_test(test_drop_reconnects),
+		cmocka_unit_test(test_flapping_runs_out),
+		cmocka_unit_test(test_close_without_status),
 		cmocka_unit_test(test_refused_then_accepted),
 		cmocka_unit_test(test_attempts_run_out),
 		cmocka_unit_test(test_refused_no_retry),

@@ -13,7 +13,8 @@ What a connection gets depends on its path and query:
   /drop?n=N&after=A&id=X  text frames "1" .. "N" as /count, but drops the TCP connection
                         (no close frame) after each A frames; the next connection with the
                         same id goes on where the last one stopped
-  /close?code=C&n=K     K text frames, then a close with status C (reason "test")
+  /close?code=C&n=K     K text frames, then a close with status C (reason "test"); code=none:
+                        a close frame without a status
   /refuse?status=S      refuses the handshake with HTTP S (default 403)
   /fail?times=T&n=N&id=X  refuses the first T handshakes of id X with HTTP 503, then as /count
   /slow?ms=M            a text frame every M ms (default 20) until the client closes
@@ -30,6 +31,7 @@ import sys
 import urllib.parse
 
 import websockets
+from websockets.frames import Close
 
 progress = {}  # /drop: id -> the next number to send
 handshakes = {}  # /fail: id -> handshakes seen
@@ -96,7 +98,10 @@ async def handler(ws):
         elif route == "/close":
             for i in range(1, int(q.get("n", "0")) + 1):
                 await ws.send(str(i))
-            await ws.close(int(q.get("code", "1011")), "test")
+            if q.get("code") == "none":  # a close frame without a status (1005)
+                await ws.write_close_frame(Close(1005, ""), b"")
+            else:
+                await ws.close(int(q.get("code", "1011")), "test")
         elif route == "/slow":
             ms, i = int(q.get("ms", "20")), 1
             while True:
