@@ -49,6 +49,7 @@ struct http {
 	pl_http_buf body;    /* its response's body */
 	int too_big, oom;    /* what the write callback met */
 	int follow;          /* follow_redirects */
+	const char *ca_file; /* ca_file, or NULL: the system's CAs (borrowed from the params) */
 	int see_other;       /* a 303 answered a DELETE, PUT or PATCH (not followed) */
 	char reason[64];     /* the reason phrase of the last status line */
 	char curl_err[CURL_ERROR_SIZE];
@@ -268,6 +269,8 @@ static CURLcode set_options(struct http *s, int follow)
 	SET(CURLOPT_HEADERDATA, s);
 	if (s->headers != NULL)
 		SET(CURLOPT_HTTPHEADER, s->headers);
+	if (s->ca_file != NULL)
+		SET(CURLOPT_CAINFO, s->ca_file);
 	switch (s->method) {
 	case M_HEAD:
 		SET(CURLOPT_NOBODY, 1L);
@@ -335,6 +338,8 @@ static int http_init(pl_worker *w, const pl_params *params)
 		s->easy = curl_easy_init();
 		s->multi = curl_multi_init();
 		s->follow = follow;
+		if (h->param_string(params, "ca_file", &s->ca_file) != 0 || s->ca_file[0] == '\0')
+			s->ca_file = NULL;
 		CURLcode cc = s->easy != NULL && s->multi != NULL ? set_options(s, follow)
 								  : CURLE_OUT_OF_MEMORY;
 		if (cc != CURLE_OK) {
@@ -543,6 +548,10 @@ static const pl_param_spec http_params[] = {
 	  .description = "the largest response body in bytes; a larger one is a stage error",
 	  .min = 0,
 	  .max = 1073741824 },
+	{ .name = "ca_file",
+	  .type = PL_PARAM_STRING,
+	  .description = "a PEM file of the CAs to check an https:// server with, instead of the "
+			 "system's" },
 	{ .name = "follow_redirects",
 	  .type = PL_PARAM_BOOL,
 	  .default_value = "true",

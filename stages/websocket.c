@@ -201,6 +201,8 @@ static int ws_init(pl_worker *w, const pl_params *params)
 	}
 	if (h->param_string(params, "subprotocol", &subprotocol) == 0 && subprotocol[0] != '\0')
 		s->t.subprotocol = subprotocol;
+	if (h->param_string(params, "ca_file", &s->t.ca_file) != 0 || s->t.ca_file[0] == '\0')
+		s->t.ca_file = NULL;
 	s->t.max_message = (size_t)max_message;
 	if (parse_url(w, url, &s->t) != 0) {
 		ws_fini(w);
@@ -330,6 +332,10 @@ static const pl_param_spec ws_params[] = {
 	{ .name = "subprotocol",
 	  .type = PL_PARAM_STRING,
 	  .description = "the Sec-WebSocket-Protocol to ask for; none when not given" },
+	{ .name = "ca_file",
+	  .type = PL_PARAM_STRING,
+	  .description = "wss://: a PEM file of the CAs to check the server with, instead of the "
+			 "system's" },
 	{ .name = "reconnect_attempts",
 	  .type = PL_PARAM_INT,
 	  .flags = PL_PARAM_RANGE,

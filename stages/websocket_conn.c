@@ -1,13 +1,16 @@
 /* websocket_conn.c - one WebSocket client connection of the `websocket` stage, on libwebsockets. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
 #include "builtin.h"
 #include "mem.h"
+#include "out.h"
 #include "websocket_conn.h"
 
 /* How often the service loop wakes to look at stopping(), in ms. */
@@ -232,6 +235,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (status != 0 && status != 101)
 			snprintf(c->why, sizeof(c->why),
 				 "the server refused the WebSocket handshake with HTTP %u", status);
+		else if (c->t->tls && in != NULL && len > 0 &&
+			 strstr((const char *)in, "SSL") != NULL)
+			/* (libwebsockets' words for a failed check are OpenSSL's codes) */
+			snprintf(c->why, sizeof(c->why),
+				 "cannot connect: %s: a TLS failure; is the server's certificate "
+				 "for this host and signed by a CA %s trusts?",
+				 (const char *)in,
+				 c->t->ca_file != NULL ? "'ca_file'" : "the system");
 		else
 			snprintf(c->why, sizeof(c->why), "cannot connect: %s",
 				 in != NULL && len > 0 ? (const char *)in : "connection failed");
@@ -288,12 +299,24 @@ int pl__ws_conn_create(pl_worker *w, const struct pl__ws_target *target, struct 
 	info.user = c;
 	info.connect_timeout_secs = HANDSHAKE_TIMEOUT_S;
 	info.timeout_secs = HANDSHAKE_TIMEOUT_S; /* (lws's default for the handshake is 5 s) */
-	if (target->tls)
+	if (target->tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = target->ca_file;
+	}
+	if (info.client_ssl_ca_filepath != NULL && access(info.client_ssl_ca_filepath, R_OK) != 0) {
+		char ebuf[64];
+		int e = errno;
+		free(c);
+		return h->failf(w, "cannot read 'ca_file' %s: %s", target->ca_file,
+				pl_out_strerror(e, ebuf, sizeof(ebuf)));
+	}
 	c->ctx = lws_create_context(&info);
 	if (c->ctx == NULL) {
 		free(c);
-		return h->failf(w, "cannot set up libwebsockets for %s", target->shown);
+		return h->failf(w, "cannot set up libwebsockets for %s%s", target->shown,
+				target->tls && target->ca_file != NULL
+					? " (is 'ca_file' a PEM file of certificates?)"
+					: "");
 	}
 	*out = c;
 	return 0;

@@ -16,6 +16,7 @@ struct pl__ws_target {
 	char *path;              /* "/..." with the query, never empty */
 	char *authorization;     /* "Basic ..." from user:password@, or NULL */
 	const char *subprotocol; /* Sec-WebSocket-Protocol, or NULL; borrowed from the params */
+	const char *ca_file;     /* wss://: the CAs' PEM file, or NULL for the system's; borrowed */
 	char *shown;             /* the URL without user:password, for messages */
 	size_t max_message;      /* the largest reassembled message */
 };

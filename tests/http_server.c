@@ -20,13 +20,14 @@
 
 #define SCRIPT PL_SOURCE_DIR "/tests/servers/http_server.py"
 
-int http_server_start(struct http_server *s)
+int http_server_start(struct http_server *s, int tls)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->log, sizeof(s->log), "/tmp/pl-http-server-%ld.log", (long)getpid());
+	snprintf(s->log, sizeof(s->log), "/tmp/pl-http-server-%ld%s.log", (long)getpid(),
+		 tls ? "-tls" : "");
 	const char *py = server_child_python();
 	static char script[] = SCRIPT; /* (one literal out of two: not an argv element) */
-	char *argv[] = { (char *)py, script, "--port", "0", NULL };
+	char *argv[] = { (char *)py, script, "--port", "0", tls ? "--tls" : NULL, NULL };
 	s->pid = server_child_spawn(s->log, argv);
 	char *text;
 	int exited;
@@ -39,7 +40,7 @@ int http_server_start(struct http_server *s)
 		(void)unlink(s->log);
 		return -1;
 	}
-	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+	snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d", tls ? "https" : "http", s->port);
 	return 0;
 }
 

@@ -529,6 +529,34 @@ static void test_url_checked_at_init(void **state)
 	}
 }
 
+/* https:// against the test server with its own CA: refused without ca_file (the system's
+ * CAs do not know it), fetched with it. */
+static void test_https(void **state)
+{
+	(void)state;
+	struct http_server tls;
+	assert_int_equal(http_server_start(&tls, 1), 0);
+	char url[128];
+	snprintf(url, sizeof(url), "%s/echo/{}", tls.base);
+	pl_harness h;
+	assert_int_equal(pl_harness_create(&h, &pl_stage_http), 0);
+	assert_int_equal(pl_harness_set(&h, "url", url), 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	assert_int_equal(pl_harness_process_str(&h, "x"), PL_ESTAGE);
+	if (strstr(h.fail_msg, "SSL certificate problem") == NULL)
+		fail_msg("without ca_file: %s", h.fail_msg);
+	finish(&h);
+	assert_int_equal(pl_harness_create(&h, &pl_stage_http), 0);
+	assert_int_equal(pl_harness_set(&h, "url", url), 0);
+	assert_int_equal(pl_harness_set(&h, "ca_file", PL_SOURCE_DIR "/tests/servers/tls/ca.pem"),
+			 0);
+	assert_int_equal(pl_harness_init(&h), 0);
+	assert_int_equal(pl_harness_process_str(&h, "over tls"), 0);
+	assert_string_equal(pl_harness_out(&h, 0), "over tls");
+	finish(&h);
+	http_server_stop(&tls);
+}
+
 static void *stop_later(void *arg)
 {
 	pl_harness *h = arg;
@@ -826,7 +854,7 @@ static int setup(void **state)
 	(void)state;
 	if (scratch_setup(scratch, "http") != 0)
 		return -1;
-	return http_server_start(&server);
+	return http_server_start(&server, 0);
 }
 
 static int teardown(void **state)
@@ -853,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_password_hidden),
 		cmocka_unit_test(test_max_body),
 		cmocka_unit_test(test_redirects),
+		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_url_checked_at_init),
 		cmocka_unit_test(test_stopping),
 		cmocka_unit_test(test_many_workers),

@@ -36,7 +36,7 @@ static int setup(void **state)
 	(void)state;
 	if (scratch_setup(dir, "websocket") != 0)
 		return -1;
-	ws_server_start(&server, dir);
+	ws_server_start(&server, dir, 0);
 	return 0;
 }
 
@@ -439,6 +439,42 @@ static void test_auth_and_subprotocol(void **state)
 	assert_string_equal(res.out, "Basic dXNlckBleGFtcGxlOnBhOnNz\nchat\n");
 }
 
+/* wss:// against a server with the test CA's certificate: refused without ca_file (the
+ * system's CAs do not know it), every message with it. */
+static void test_wss(void **state)
+{
+	(void)state;
+	struct ws_server tls;
+	ws_server_start(&tls, dir, 1);
+	static const char *const cas[] = { "", ", ca_file: '" PL_SOURCE_DIR
+					       "/tests/servers/tls/ca.pem'" };
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(in_dir("wss.yaml"), "w");
+		assert_non_null(f);
+		fprintf(f,
+			"version: 1\n"
+			"nodes:\n"
+			"  - { name: ws, type: generator, stage: websocket, output: m,\n"
+			"      params: { url: \"wss://127.0.0.1:%d/count?n=5\", "
+			"reconnect_attempts: 0%s } }\n"
+			"  - { name: out, type: sink, stage: stdout, input: m }\n",
+			tls.port, cas[i]);
+		assert_int_equal(fclose(f), 0);
+		failure_context_set("wss:// %s", i == 0 ? "without ca_file" : "with ca_file");
+		RUN(&res, "run", "-q", in_dir("wss.yaml"));
+		if (i == 0) {
+			assert_int_equal(res.code, 1);
+			assert_has(res.err,
+				   "a TLS failure; is the server's certificate for this host "
+				   "and signed by a CA the system trusts?");
+		} else {
+			assert_int_equal(res.code, 0);
+			assert_string_equal(res.out, "1\n2\n3\n4\n5\n");
+		}
+	}
+	ws_server_stop(&tls);
+}
+
 /* A bad URL or backoff is refused before anything runs, with exit 2. */
 static void test_bad_params(void **state)
 {
@@ -515,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_every_allocation),
 #endif
 		cmocka_unit_test(test_auth_and_subprotocol),
+		cmocka_unit_test(test_wss),
 		cmocka_unit_test(test_bad_params),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -18,12 +18,13 @@ char *ws_server_events(const struct ws_server *s)
 	return read_whole_file(s->log, NULL);
 }
 
-void ws_server_start(struct ws_server *s, const char *dir)
+void ws_server_start(struct ws_server *s, const char *dir, int tls)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->log, sizeof(s->log), "%s/ws_server.log", dir);
+	snprintf(s->log, sizeof(s->log), "%s/ws_server%s.log", dir, tls ? "-tls" : "");
 	const char *py = server_child_python();
-	char *argv[] = { (char *)py, PL_SOURCE_DIR "/tests/servers/ws_server.py", NULL };
+	static char script[] = PL_SOURCE_DIR "/tests/servers/ws_server.py";
+	char *argv[] = { (char *)py, script, tls ? "0" : NULL, "--tls", NULL };
 	s->pid = server_child_spawn(s->log, argv);
 	char *text;
 	int exited;

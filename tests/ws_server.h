@@ -21,11 +21,13 @@ struct ws_server {
 /*
  * Starts tests/servers/ws_server.py on 127.0.0.1 and a free port with
  * $PL_PYTHON, else /usr/bin/python3 (Debian's, which has python3-websockets),
- * else the first python3 on $PATH; its output goes to `dir`/ws_server.log.
+ * else the first python3 on $PATH; its output goes to `dir`/ws_server.log
+ * (ws_server-tls.log).  With `tls` it speaks wss:// with the certificate of
+ * tests/servers/tls, signed by the test CA tests/servers/tls/ca.pem.
  * Waits until it prints its port.  Fails the test (cmocka), with what the
  * server printed, when it cannot be started.  Follow with ws_server_stop().
  */
-void ws_server_start(struct ws_server *s, const char *dir);
+void ws_server_start(struct ws_server *s, const char *dir, int tls);
 
 /* Stops the server (SIGTERM, then SIGKILL) and reaps it; a zeroed or stopped
  * `s` is fine.  Never fails the test (it runs in teardowns). */

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """http_server.py - a small HTTP/1.1 server (keep-alive) for the tests and examples of the http stage.
 
-Usage: python3 tests/servers/http_server.py [--port N]
+Usage: python3 tests/servers/http_server.py [--port N] [--tls]
 
 Listens on 127.0.0.1:N (N = 0: a free port) and prints the port on its first line of standard
-output.  Python's standard library only.
+output.  With --tls it speaks https:// with the certificate in tests/servers/tls (for 127.0.0.1,
+signed by the test CA tests/servers/tls/ca.pem).  Python's standard library only.
 
 Endpoints (GET unless said otherwise; every answer has a Content-Length, so connections stay
 open between requests):
@@ -30,6 +31,8 @@ open between requests):
 
 import argparse
 import json
+import os
+import ssl
 import sys
 import threading
 import time
@@ -160,8 +163,14 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls", action="store_true")
     args = ap.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(os.path.join(here, "server.pem"), os.path.join(here, "server.key"))
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever(poll_interval=0.1)

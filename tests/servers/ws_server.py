@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """ws_server.py - a WebSocket server for the tests of the `websocket` stage (python3-websockets).
 
-Usage: ws_server.py [PORT]   (default 0: a free port)
+Usage: ws_server.py [PORT] [--tls]   (default 0: a free port)
+
+With --tls it speaks wss:// with the certificate in tests/servers/tls (for 127.0.0.1, signed
+by the test CA tests/servers/tls/ca.pem).
 
 Listens on 127.0.0.1 and prints the port it got as its first line on standard output,
 then one line per event ("closed /path code=1000 by=client", ...), flushed at once.
@@ -27,6 +30,8 @@ What a connection gets depends on its path and query:
 """
 import asyncio
 import http
+import os
+import ssl
 import sys
 import urllib.parse
 
@@ -136,9 +141,16 @@ async def handler(ws):
 
 
 async def main():
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    args = [a for a in sys.argv[1:] if a != "--tls"]
+    port = int(args[0]) if args else 0
+    tls = None
+    if "--tls" in sys.argv:  # wss://, with the test certificate of tests/servers/tls
+        here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(os.path.join(here, "server.pem"), os.path.join(here, "server.key"))
     subprotocols = ["chat"]
     async with websockets.serve(handler, "127.0.0.1", port, process_request=process_request,
+                                ssl=tls,
                                 select_subprotocol=lambda offered, supported: (
                                     offered[0] if offered else None),
                                 subprotocols=subprotocols, compression=None,
