@@ -15,6 +15,7 @@ packages=(
 	libcurl4-openssl-dev # the http stage
 	libjansson-dev  # the json stage
 	libwebsockets-dev # the websocket stage
+	ca-certificates # the CAs http and websocket check https:// and wss:// servers against
 	python3         # the HTTP server the http stage's tests start on 127.0.0.1
 	python3-websockets # the WebSocket server the websocket stage's tests start
 	clang-tidy      # scripts/static-analysis.sh: clang-tidy 14 and run-clang-tidy-14

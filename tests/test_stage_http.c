@@ -543,7 +543,10 @@ static void test_https(void **state)
 	assert_int_equal(pl_harness_set(&h, "url", url), 0);
 	assert_int_equal(pl_harness_init(&h), 0);
 	assert_int_equal(pl_harness_process_str(&h, "x"), PL_ESTAGE);
-	if (strstr(h.fail_msg, "SSL certificate problem") == NULL)
+	/* (curl's words: the CA is unknown, or, on a machine without ca-certificates, the
+	 * system's CA file is missing.) */
+	if (strstr(h.fail_msg, "SSL certificate problem") == NULL &&
+	    strstr(h.fail_msg, "error setting certificate file") == NULL)
 		fail_msg("without ca_file: %s", h.fail_msg);
 	finish(&h);
 	assert_int_equal(pl_harness_create(&h, &pl_stage_http), 0);
