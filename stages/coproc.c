@@ -296,6 +296,36 @@ static void end_group(pid_t pgid)
 	(void)kill(-pgid, SIGKILL);
 }
 
+int pl__coproc_finish(struct pl_coproc *c, int *status, size_t *extra)
+{
+	int eof = 0;
+	*extra = 0;
+	close_fd(&c->in_fd);
+	/* Read (and drop) what it still writes until its end of file, so that a
+	 * last line at the end (a summary, awk's END) meets no closed pipe. */
+	for (int64_t end = now_ms() + PL_COPROC_GRACE_MS; c->out_fd >= 0 && !eof;) {
+		int64_t left = end - now_ms();
+		if (left <= 0)
+			break;
+		struct pollfd p = { .fd = c->out_fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		unsigned char sink[4096];
+		ssize_t got = read(c->out_fd, sink, sizeof(sink));
+		if (got > 0)
+			*extra += (size_t)got;
+		else if (got == 0 || (errno != EAGAIN && errno != EINTR))
+			eof = 1; /* (an error reading counts as the end too) */
+	}
+	*extra += c->len;
+	/* No end of file within the grace: it is still running (or a child of
+	 * its holds the pipe); no second grace. */
+	return pl__coproc_stop(c, !eof, status);
+}
+
 int pl__coproc_stop(struct pl_coproc *c, int now, int *status)
 {
 	int st = 0, signalled = 0;

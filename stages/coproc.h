@@ -77,6 +77,13 @@ int pl__coproc_stop(struct pl_coproc *c, int now, int *status);
 
 #define PL_COPROC_GRACE_MS 500
 
+/* The end of its input: closes its standard input, reads and drops what it
+ * still writes until its end of file (at most PL_COPROC_GRACE_MS), counting
+ * the bytes into *extra (with any left in c->buf), then ends it as
+ * pl__coproc_stop() does, at once when no end of file came, and returns
+ * what that returns. */
+int pl__coproc_finish(struct pl_coproc *c, int *status, size_t *extra);
+
 /* Ends the co-process as pl__coproc_stop(c, 1, ...) does (at once: a
  * co-process that was to end at its end of input was stopped before) and
  * frees the buffer; `c` then holds nothing.  Nothing happens to a `c` set to zeros

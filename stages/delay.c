@@ -133,7 +133,7 @@ const pl_stage pl_stage_delay = {
 	.params = delay_params,
 	.n_params = sizeof(delay_params) / sizeof(delay_params[0]),
 	.init = delay_init,
-	.flags = PL_STAGE_INIT_CHECKS,
 	.process = delay_process,
 	.fini = delay_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
 };

@@ -219,10 +219,17 @@ static int exec_flush(pl_worker *w)
 {
 	struct exec *x = w->state;
 	int status = 0;
+	size_t extra = 0;
 
 	if (x == NULL || x->cp.pid == 0)
 		return 0;
-	if (pl__coproc_stop(&x->cp, 0, &status) == 1) {
+	int signalled = pl__coproc_finish(&x->cp, &status, &extra);
+	if (extra > 0)
+		w->host->log(w, PL_LOG_WARN,
+			     "command '%s' wrote %zu byte%s after its last answer, at the end of "
+			     "its input (not passed on: an answer is one line per message)",
+			     x->command, extra, extra == 1 ? "" : "s");
+	if (signalled == 1) {
 		w->host->log(w, PL_LOG_WARN,
 			     "command '%s' did not exit within %d ms of the end of its input: it "
 			     "was stopped",

@@ -93,7 +93,7 @@ const pl_stage pl_stage_fixed = {
 	.n_params = sizeof(fixed_params) / sizeof(fixed_params[0]),
 	.max_workers = 1, /* one numbered sequence */
 	.init = fixed_init,
-	.flags = PL_STAGE_INIT_CHECKS,
 	.generate = fixed_generate,
 	.fini = fixed_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
 };

@@ -146,7 +146,7 @@ const pl_stage pl_stage_grep = {
 	.params = grep_params,
 	.n_params = sizeof(grep_params) / sizeof(grep_params[0]),
 	.init = grep_init,
-	.flags = PL_STAGE_INIT_CHECKS,
 	.process = grep_process,
 	.fini = grep_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
 };

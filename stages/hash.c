@@ -89,7 +89,7 @@ const pl_stage pl_stage_hash = {
 	.params = hash_params,
 	.n_params = sizeof(hash_params) / sizeof(hash_params[0]),
 	.init = hash_init,
-	.flags = PL_STAGE_INIT_CHECKS,
 	.process = hash_process,
 	.fini = hash_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
 };

@@ -173,9 +173,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		/* A 303 means "GET the result there": a DELETE, PUT or PATCH kept
 		 * as it is (CURLOPT_CUSTOMREQUEST applies to every request of a
 		 * transfer) would repeat itself at the new place.  Stopped, and
-		 * a stage error (CURLE_WRITE_ERROR). */
-		if (s->follow && (s->method == M_DELETE || s->method >= M_PUT) && i >= 4 &&
-		    memcmp(data + i - 4, "303 ", 4) == 0) {
+		 * a stage error (CURLE_WRITE_ERROR).  The code follows the first
+		 * space, whatever follows it (a reason, a space, or nothing). */
+		const char *sp = memchr(data, ' ', len);
+		size_t at = sp != NULL ? (size_t)(sp - data) + 1 : len;
+		if (s->follow && (s->method == M_DELETE || s->method >= M_PUT) && at + 3 <= len &&
+		    memcmp(data + at, "303", 3) == 0 &&
+		    (at + 3 == len || !isdigit((unsigned char)data[at + 3]))) {
 			s->see_other = 1;
 			return 0;
 		}
@@ -569,8 +573,8 @@ const pl_stage pl_stage_http = {
 	.params = http_params,
 	.n_params = sizeof(http_params) / sizeof(http_params[0]),
 	.init = http_init,
-	.flags = PL_STAGE_INIT_CHECKS,
-	.example_params = "{ url: \"http://127.0.0.1:8089/item/{}\", timeout_ms: 5000 }",
 	.process = http_process,
 	.fini = http_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ url: \"http://127.0.0.1:8089/item/{}\", timeout_ms: 5000 }",
 };

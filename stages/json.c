@@ -36,10 +36,9 @@ struct json_stage {
 	enum json_op op;
 	const char *op_name;
 	struct pl_json_path path;
-	json_t *value;      /* OP_SET: what to set (our reference) */
-	size_t value_depth; /* OP_SET: how deeply `value` nests */
-	int as_json;        /* OP_GET: a string is emitted as JSON too */
-	int skip_missing;   /* OP_GET: a document without PATH is dropped, not an error */
+	json_t *value;    /* OP_SET: what to set (our reference) */
+	int as_json;      /* OP_GET: a string is emitted as JSON too */
+	int skip_missing; /* OP_GET: a document without PATH is dropped, not an error */
 };
 
 /* Set when an allocation of jansson's failed on this thread: jansson 2.14
@@ -139,8 +138,10 @@ static int json_init(pl_worker *w, const pl_params *params)
 			      name, what, pos);
 	if (rc == 0 && op == OP_SET) {
 		json_error_t err;
-		j->value_depth = pl__json_depth((const unsigned char *)value, strlen(value));
-		if (j->value_depth + j->path.n > PL_JSON_MAX_DEPTH) {
+		/* The edited document nests as deep as the deeper of itself and
+		 * the path (its containers) followed by the value. */
+		size_t value_depth = pl__json_depth((const unsigned char *)value, strlen(value));
+		if (value_depth + j->path.n > PL_JSON_MAX_DEPTH) {
 			rc = h->failf(w, "'value' nests deeper than %d levels at the path",
 				      PL_JSON_MAX_DEPTH);
 			json_fini(w);
@@ -235,14 +236,13 @@ static int emit_text(pl_worker *w, const json_t *v)
 	return pl_builtin_emit_result(w, h->emit(w, out));
 }
 
-/* The message's document, or NULL after failing; *depth gets how deeply it
- * nests.  Ownership: borrows `msg`; the caller owns the result. */
-static json_t *load(pl_worker *w, pl_msg *msg, size_t *depth)
+/* The message's document, or NULL after failing.  Ownership: borrows `msg`;
+ * the caller owns the result. */
+static json_t *load(pl_worker *w, pl_msg *msg)
 {
 	const pl_host *h = w->host;
 	json_error_t err;
-	*depth = pl__json_depth(h->msg_data(msg), h->msg_len(msg));
-	if (*depth > PL_JSON_MAX_DEPTH) {
+	if (pl__json_depth(h->msg_data(msg), h->msg_len(msg)) > PL_JSON_MAX_DEPTH) {
 		h->failf(w, "the document nests arrays and objects deeper than %d levels",
 			 PL_JSON_MAX_DEPTH);
 		return NULL;
@@ -269,9 +269,9 @@ static int json_process(pl_worker *w, pl_msg *msg)
 	struct pl_json_miss miss;
 	char why[256], reached[160];
 	int rc = 0;
-	size_t depth;
-
-	json_t *doc = load(w, msg, &depth);
+	/* (A set keeps the document within the limit: init() checked its path
+	 * and value.) */
+	json_t *doc = load(w, msg);
 	h->msg_free(msg);
 	if (doc == NULL)
 		return PL_ESTAGE;
@@ -291,15 +291,6 @@ static int json_process(pl_worker *w, pl_msg *msg)
 		break;
 	}
 	case OP_SET:
-		/* (At most: the path may go through shallower parts.) */
-		if (depth + j->path.n + j->value_depth > PL_JSON_MAX_DEPTH) {
-			rc = h->failf(
-				w,
-				"cannot set '%s': the document (%zu levels deep) would nest "
-				"deeper than %d levels with the value (%zu) at the path (%zu)",
-				j->path.text, depth, PL_JSON_MAX_DEPTH, j->value_depth, j->path.n);
-			break;
-		}
 		rc = pl__json_path_set(&j->path, doc, j->value, &miss);
 		if (rc == PL_ENOMEM) {
 			rc = h->failf(w, "out of memory");
@@ -370,8 +361,8 @@ const pl_stage pl_stage_json = {
 	.params = json_params,
 	.n_params = sizeof(json_params) / sizeof(json_params[0]),
 	.init = json_init,
-	.flags = PL_STAGE_INIT_CHECKS,
-	.example_params = "{ get: \"user.langs[0]\" }",
 	.process = json_process,
 	.fini = json_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ get: \"user.langs[0]\" }",
 };

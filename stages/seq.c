@@ -104,7 +104,7 @@ const pl_stage pl_stage_seq = {
 	.n_params = sizeof(seq_params) / sizeof(seq_params[0]),
 	.max_workers = 1, /* one ordered sequence */
 	.init = seq_init,
-	.flags = PL_STAGE_INIT_CHECKS,
 	.generate = seq_generate,
 	.fini = seq_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
 };

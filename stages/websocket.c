@@ -18,6 +18,7 @@
 #define WAIT_SLICE_MS 50
 /* The least a connection must last to reset the reconnect count (see stable_ms()). */
 #define STABLE_MIN_MS 1000
+#define STABLE_MAX_MS 30000
 
 struct ws {
 	struct pl__ws_target t;
@@ -248,11 +249,15 @@ static int64_t now_ms(void)
 
 /* How long a connection must last, delivering, to count as a success that
  * resets the count of reconnects and the backoff: the longest wait between
- * reconnects, and at least STABLE_MIN_MS.  A server that sends a few
- * messages and then fails, every time, still runs out of attempts. */
+ * reconnects, at least STABLE_MIN_MS and at most STABLE_MAX_MS (a long
+ * reconnect_max_ms must not make a feed behind a proxy that recycles its
+ * connections every few minutes run out of attempts).  A server that sends
+ * a few messages and then fails, every time, still runs out of them. */
 static int64_t stable_ms(const struct ws *s)
 {
-	return s->max_ms > STABLE_MIN_MS ? s->max_ms : STABLE_MIN_MS;
+	return s->max_ms < STABLE_MIN_MS   ? STABLE_MIN_MS
+	       : s->max_ms > STABLE_MAX_MS ? STABLE_MAX_MS
+					   : s->max_ms;
 }
 
 /* Sleeps `ms`, looking at stopping() meanwhile.  Returns 0, or 1 when stopping. */
@@ -341,7 +346,7 @@ static const pl_param_spec ws_params[] = {
 	  .flags = PL_PARAM_RANGE,
 	  .default_value = "10",
 	  .description = "reconnects in a row before giving up (-1: forever; a connection that "
-			 "delivered and lasted reconnect_max_ms, at least 1 s, resets it)",
+			 "delivered and lasted reconnect_max_ms, 1 s to 30 s, resets it)",
 	  .min = -1,
 	  .max = INT32_MAX },
 	{ .name = "reconnect_min_ms",
@@ -381,8 +386,8 @@ const pl_stage pl_stage_websocket = {
 	.n_params = sizeof(ws_params) / sizeof(ws_params[0]),
 	.max_workers = 1,
 	.init = ws_init,
-	.flags = PL_STAGE_INIT_CHECKS,
-	.example_params = "{ url: \"ws://127.0.0.1:8765/feed\" }",
 	.generate = ws_generate,
 	.fini = ws_fini,
+	.flags = PL_STAGE_INIT_CHECKS,
+	.example_params = "{ url: \"ws://127.0.0.1:8765/feed\" }",
 };

@@ -257,6 +257,17 @@ static void test_flush(void **state)
 	assert_failed_with(&h, "was killed by signal 11 (SIGSEGV) at the end of its input");
 	end(&h);
 
+	/* A last line at the end (a summary, awk's END) is read, dropped and warned of: the
+	 * co-process meets no closed pipe (SIGPIPE). */
+	start(&h, "while read -r l; do echo \"$l\"; done; echo bye", 0);
+	assert_int_equal(pl_harness_process_str(&h, "1"), 0);
+	assert_int_equal(pl_harness_flush(&h), 0);
+	assert_int_equal(h.n_fails, 0);
+	assert_int_equal(h.log_level, PL_LOG_WARN);
+	assert_non_null(strstr(h.log_msg, "wrote 4 bytes after its last answer, at the end of its "
+					  "input (not passed on"));
+	end(&h);
+
 	start(&h, "cat; sleep 30", 0);
 	double t0 = now_ms();
 	assert_int_equal(pl_harness_flush(&h), 0);

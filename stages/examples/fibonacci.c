@@ -71,9 +71,9 @@ static const pl_stage fib_stage = {
 	.n_params = sizeof(fib_params) / sizeof(fib_params[0]),
 	.max_workers = 1, /* one ordered sequence */
 	.init = fib_init,
-	.flags = PL_STAGE_INIT_CHECKS, /* fib_init() only reads its parameter */
 	.generate = fib_generate,
 	.fini = fib_fini,
+	.flags = PL_STAGE_INIT_CHECKS, /* fib_init() only reads its parameter */
 };
 
 static const pl_stage *const fib_stages[] = { &fib_stage };

@@ -16,6 +16,7 @@ open between requests):
   /method            answers the request's method (any method; HEAD gets the headers only)
   /request           answers "<method> <body>" (any method)
   /redirect/<code>/<path>  answers <code> with "Location: /<path>"
+  /bare-redirect/<code>/<path>  the same with a status line without a reason ("HTTP/1.1 303")
   /header/<name>     answers the value of the request header <name> ("" when absent)
   /status/<code>     answers with that status and the body "status <code>"
   /slow/<ms>         answers "slept <ms>" after <ms> milliseconds
@@ -104,6 +105,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, self.command, head=head)
         if parts[0] == "request":
             return self.answer(200, self.command.encode() + b" " + sent, head=head)
+        if parts[0] == "bare-redirect":
+            self.wfile.write(b"HTTP/1.1 %s\r\nLocation: /%s\r\nContent-Length: 0\r\n\r\n"
+                             % (parts[1].encode(), "/".join(parts[2:]).encode()))
+            return None
         if parts[0] == "redirect":
             self.send_response(int(parts[1]))
             self.send_header("Location", "/" + "/".join(parts[2:]))
