@@ -15,8 +15,8 @@
  * A success is undone with fini().  Returns 0 (passed, or nothing to call);
  * PL_ESTAGE with what init() said (failf), or the code's text, in `why`;
  * or PL_ENOMEM when init() ran out of memory (returned PL_ENOMEM without a
- * message, or said exactly "out of memory", as the built-in stages do).  On the
- * calling thread; touches no engine.
+ * message, or said exactly "out of memory", as the built-in stages do).
+ * On the calling thread; touches no engine.
  */
 int pl_stage_check_init(const pl_stage *st, const pl_params *params, const char *node,
 			uint32_t count, char *why, size_t len);

@@ -215,8 +215,9 @@ enum pl_stage_flags {
 	 * undoes it.  `pipeline validate` (and the checks `pipeline run` makes
 	 * before anything starts) then call them once per node, on a worker
 	 * whose emit() fails, whose stopping() is true and whose log() is
-	 * silent, and report what failf() says as PL059: a config CI
-	 * validates is refused by neither for a parameter init() refuses.
+	 * silent, and report what failf() says as PL059: a config that passes
+	 * `validate` in CI is then not refused by `run` for a parameter that
+	 * init() refuses.
 	 */
 	PL_STAGE_INIT_CHECKS = 1u << 0,
 };
