@@ -41,11 +41,22 @@ int http_server_start(struct http_server *s, int tls)
 		return -1;
 	}
 	snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d", tls ? "https" : "http", s->port);
+	/* For http_server_get(): libcurl counts its users, so that the stage's own
+	 * init and cleanup, in the same process, leave it set up. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "http_server_start: curl_global_init failed\n");
+		http_server_stop(s);
+		return -1;
+	}
+	s->curl_inited = 1;
 	return 0;
 }
 
 int http_server_stop(struct http_server *s)
 {
+	if (s->curl_inited)
+		curl_global_cleanup();
+	s->curl_inited = 0;
 	server_child_stop(&s->pid, 3.0);
 	if (s->log[0] != '\0')
 		(void)unlink(s->log);

@@ -11,16 +11,17 @@
 
 /* One server child.  Public, read-only after http_server_start(): `port`, `base`. */
 struct http_server {
-	pid_t pid;     /* the running server, or 0 */
-	char log[64];  /* its standard output and error (the port, then any Python error) */
-	int port;      /* where it listens on 127.0.0.1 */
-	char base[64]; /* "http://127.0.0.1:PORT", or https:// */
+	pid_t pid;       /* the running server, or 0 */
+	char log[64];    /* its standard output and error (the port, then any Python error) */
+	int port;        /* where it listens on 127.0.0.1 */
+	char base[64];   /* "http://127.0.0.1:PORT", or https:// */
+	int curl_inited; /* curl_global_init() was called (for http_server_get) */
 };
 
 /* Starts tests/servers/http_server.py --port 0 (with server_child_python()) and reads the
  * port it prints; with `tls`, --tls: https:// with the certificate of tests/servers/tls,
- * signed by the test CA tests/servers/tls/ca.pem (`base` then says https).  Returns 0, or -1 with why on stderr (for cmocka's group setup).  Follow
- * with http_server_stop(). */
+ * signed by the test CA tests/servers/tls/ca.pem (`base` then says https).  Returns 0, or -1 with
+ * why on stderr (for cmocka's group setup).  Follow with http_server_stop(). */
 int http_server_start(struct http_server *s, int tls);
 
 /* Ends the server (SIGTERM, then SIGKILL after 3 s), reaps it and removes its log.  A zeroed or
