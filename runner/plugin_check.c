@@ -33,6 +33,16 @@ static int printable(const char *s)
 	return 1;
 }
 
+/* A stage's example_params: "{...}" on one line of plain ASCII, at most 240 bytes. */
+static int one_line_mapping(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++)
+		if (n >= 240 || (unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e)
+			return 0;
+	return n >= 2 && s[0] == '{' && s[n - 1] == '}';
+}
+
 /* A parameter is named like a node: pl__is_name(), at most 64 bytes. */
 static int param_name_ok(const char *s)
 {
@@ -95,6 +105,24 @@ static int check_stage(const pl_stage *st, uint32_t i, char *err, size_t errlen)
 			 "(transform) and 3 (sink)",
 			 name, st->kind);
 		return PL_D_PLUGIN_MALFORMED;
+	}
+	/* ABI 1.2's fields, when the descriptor has them: a flag this runner
+	 * does not know is from a newer minor version, which was refused, or
+	 * garbage; an example is printed on a line of its own. */
+	if (st->size >= offsetof(pl_stage, example_params) + sizeof(st->example_params)) {
+		uint32_t unknown = st->flags & ~(uint32_t)PL_STAGE_INIT_CHECKS;
+		if (unknown != 0) {
+			snprintf(err, errlen, "stage '%s' sets flags this ABI does not know (0x%x)",
+				 name, unknown);
+			return PL_D_PLUGIN_MALFORMED;
+		}
+		if (st->example_params != NULL && !one_line_mapping(st->example_params)) {
+			snprintf(err, errlen,
+				 "stage '%s' has an example_params that is not a one-line YAML "
+				 "flow mapping ('{ name: value }')",
+				 name);
+			return PL_D_PLUGIN_MALFORMED;
+		}
 	}
 	if (st->n_params > 256 || (st->n_params > 0 && st->params == NULL)) {
 		snprintf(err, errlen, "stage '%s' declares %u parameters but %s", name,

@@ -92,6 +92,11 @@ static const struct broken broken[] = {
 	  "rebuild it against this pipeline's pipeline/plugin.h, or upgrade pipeline" },
 	{ "truncated.so", PL_D_PLUGIN_MALFORMED, NULL }, /* sizes: see test_truncated */
 	{ "short_stage.so", PL_D_PLUGIN_MALFORMED, NULL },
+	{ "bad_flags.so", PL_D_PLUGIN_MALFORMED,
+	  "plugin '{}' refused: stage 'test-bad-flags' sets flags this ABI does not know (0x80)" },
+	{ "bad_example.so", PL_D_PLUGIN_MALFORMED,
+	  "plugin '{}' refused: stage 'test-bad-example' has an example_params that is not a "
+	  "one-line YAML flow mapping ('{ name: value }')" },
 	{ "bad_name.so", PL_D_PLUGIN_MALFORMED,
 	  "plugin '{}' refused: stage 1 has the invalid name 'Bad Name'; a stage name is 1 to 64 "
 	  "of "

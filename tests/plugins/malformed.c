@@ -1,6 +1,7 @@
 /* malformed.c - test plugins with one valid stage, then one that is wrong, one per build (see
  * CMakeLists.txt): -DBAD_NAME, -DNO_PROCESS, -DBAD_DEFAULT, -DDUP_PARAM, -DSHORT_STAGE,
- * -DDUP_STAGE or -DCLASH_BUILTIN.  None of its stages may be registered. */
+ * -DDUP_STAGE, -DCLASH_BUILTIN, -DBAD_FLAGS or -DBAD_EXAMPLE.  None of its stages may be
+ * registered. */
 #include <stddef.h>
 
 #include <pipeline/plugin.h>
@@ -69,6 +70,21 @@ static const pl_stage second = {
 	PL_STAGE_HEADER,     .kind = PL_STAGE_SINK,
 	.name = "test-fine", .description = "the first stage's name again",
 	.process = process,
+};
+#elif defined(BAD_FLAGS)
+static const pl_stage second = {
+	PL_STAGE_HEADER,          .kind = PL_STAGE_SINK,
+	.name = "test-bad-flags", .description = "a flag no ABI 1.2 runner knows",
+	.process = process,       .flags = PL_STAGE_INIT_CHECKS | (1u << 7),
+};
+#elif defined(BAD_EXAMPLE)
+static const pl_stage second = {
+	PL_STAGE_HEADER,
+	.kind = PL_STAGE_SINK,
+	.name = "test-bad-example",
+	.description = "an example on two lines",
+	.process = process,
+	.example_params = "{ a: 1 }\n  - name: injected",
 };
 #elif defined(CLASH_BUILTIN)
 static const pl_stage second = {
