@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "mem.h"
 
 extern char **environ;
@@ -127,13 +128,6 @@ int pl__coproc_start(struct pl_coproc *c, const char *command)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	(void)clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* A '\n' in c->buf: sets *line_len and returns 1, else 0. */
 static int find_line(struct pl_coproc *c, size_t *line_len)
 {
@@ -197,7 +191,7 @@ enum pl_coproc_result pl__coproc_exchange(struct pl_coproc *c, const unsigned ch
 					  pl_worker *w, size_t *line_len)
 {
 	size_t off = 0, total = len + 1;
-	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms > 0 ? pl__now_ms() + timeout_ms : 0;
 
 	/* What it wrote since its last answer, before being asked again (a
 	 * late second line), would be taken for this message's answer. */
@@ -218,7 +212,7 @@ enum pl_coproc_result pl__coproc_exchange(struct pl_coproc *c, const unsigned ch
 			return PL_COPROC_STOPPED;
 		int wait = POLL_SLICE_MS;
 		if (deadline != 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - pl__now_ms();
 			if (left <= 0)
 				return PL_COPROC_TIMEOUT;
 			if (left < wait)
@@ -260,7 +254,7 @@ void pl__coproc_consume(struct pl_coproc *c, size_t line_len)
 static int reap_within(pid_t pid, int ms, int *status)
 {
 	struct timespec nap = { 0, 1000000 }; /* 1 ms, doubling to 32 ms */
-	int64_t end = now_ms() + ms;
+	int64_t end = pl__now_ms() + ms;
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r == pid)
@@ -269,7 +263,7 @@ static int reap_within(pid_t pid, int ms, int *status)
 			*status = 0; /* not our child any more: nothing to reap */
 			return 1;
 		}
-		if (now_ms() >= end)
+		if (pl__now_ms() >= end)
 			return 0;
 		(void)nanosleep(&nap, NULL);
 		if (nap.tv_nsec < 32000000)
@@ -288,7 +282,7 @@ static void end_group(pid_t pgid)
 		return; /* none left (ESRCH) */
 	(void)kill(-pgid, SIGTERM);
 	struct timespec nap = { 0, 5000000 };
-	for (int64_t end = now_ms() + PL_COPROC_GRACE_MS; now_ms() < end;) {
+	for (int64_t end = pl__now_ms() + PL_COPROC_GRACE_MS; pl__now_ms() < end;) {
 		if (kill(-pgid, 0) != 0)
 			return;
 		(void)nanosleep(&nap, NULL);
@@ -303,8 +297,8 @@ int pl__coproc_finish(struct pl_coproc *c, int *status, size_t *extra)
 	close_fd(&c->in_fd);
 	/* Read (and drop) what it still writes until its end of file, so that a
 	 * last line at the end (a summary, awk's END) meets no closed pipe. */
-	for (int64_t end = now_ms() + PL_COPROC_GRACE_MS; c->out_fd >= 0 && !eof;) {
-		int64_t left = end - now_ms();
+	for (int64_t end = pl__now_ms() + PL_COPROC_GRACE_MS; c->out_fd >= 0 && !eof;) {
+		int64_t left = end - pl__now_ms();
 		if (left <= 0)
 			break;
 		struct pollfd p = { .fd = c->out_fd, .events = POLLIN };

@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 
 #include "builtin.h"
+#include "clock.h"
 #include "mem.h"
 #include "websocket_conn.h"
 
@@ -240,13 +241,6 @@ static int64_t backoff_ms(struct ws *s, int64_t n)
 	return half + (int64_t)(next_random(s) % (uint64_t)(base - half + 1));
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* How long a connection must last, delivering, to count as a success that
  * resets the count of reconnects and the backoff: the longest wait between
  * reconnects, at least STABLE_MIN_MS and at most STABLE_MAX_MS (a long
@@ -290,7 +284,7 @@ static int ws_generate(pl_worker *w)
 		return rc;
 	for (;;) {
 		uint64_t delivered = 0;
-		int64_t began = now_ms();
+		int64_t began = pl__now_ms();
 		enum pl__ws_end end = pl__ws_conn_run(c, &delivered, why, sizeof(why));
 		if (end == PL__WS_NORMAL || end == PL__WS_STOPPED)
 			break;
@@ -298,7 +292,7 @@ static int ws_generate(pl_worker *w)
 			rc = PL_ESTAGE;
 			break;
 		}
-		if (delivered > 0 && now_ms() - began >= stable_ms(s))
+		if (delivered > 0 && pl__now_ms() - began >= stable_ms(s))
 			failures = 0;
 		if (s->attempts >= 0 && failures >= s->attempts) {
 			if (s->attempts == 0)

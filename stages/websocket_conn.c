@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 
 #include "builtin.h"
+#include "clock.h"
 #include "mem.h"
 #include "out.h"
 #include "websocket_conn.h"
@@ -47,13 +48,6 @@ struct pl__ws_conn {
 	unsigned char *buf; /* the fragments of the message being reassembled */
 	size_t len, cap;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Decides how the connection ends (the first decision holds). */
 static void set_end(struct pl__ws_conn *c, enum pl__ws_end end)
@@ -375,8 +369,8 @@ enum pl__ws_end pl__ws_conn_run(struct pl__ws_conn *c, uint64_t *delivered, char
 		if (c->closing && c->phase == CONNECTING)
 			break; /* nothing to close yet: pl__ws_conn_destroy() drops it */
 		if (c->closing && deadline == 0)
-			deadline = now_ms() + CLOSE_WAIT_MS;
-		if (deadline != 0 && now_ms() > deadline)
+			deadline = pl__now_ms() + CLOSE_WAIT_MS;
+		if (deadline != 0 && pl__now_ms() > deadline)
 			break; /* pl__ws_conn_destroy() drops it */
 		lws_sul_schedule(c->ctx, 0, &c->tick, tick, TICK_MS * LWS_US_PER_MS);
 		if (lws_service(c->ctx, 0) < 0) {
